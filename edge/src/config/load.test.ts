@@ -1,0 +1,52 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, formatPath, loadConfig, parseConfig } from './load.js';
+
+describe('config', () => {
+  it('fills every default from the schema', () => {
+    const c = parseConfig({});
+    expect(c.perception.detector.model).toBe('centernet');
+    expect(c.perception.detector.personThreshold).toBe(0.4);
+    expect(c.perception.phone.callThreshold).toBe(0.5);
+    expect(c.perception.threads).toBe(1);
+  });
+
+  it('lists every problem by path', () => {
+    try {
+      parseConfig({ site: 'a/b', perception: { detector: { model: 'mine.onnx', personThreshold: 2 }, bogus: 1 } }, 'site.yaml');
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const { problems } = err as ConfigError;
+      expect(problems).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^site: /),
+        expect.stringMatching(/^perception\.detector\.personThreshold: /),
+        expect.stringMatching(/^perception: .*bogus/),
+      ]));
+      expect((err as Error).message).toMatch(/^site\.yaml: invalid config/);
+    }
+  });
+
+  it('requires decoder, labels and input size for a user ONNX detector', () => {
+    expect(() => parseConfig({ perception: { detector: { model: 'mine.onnx' } } })).toThrow(/perception\.detector\.decoder: required/);
+    const c = parseConfig({ perception: { detector: { model: 'mine.onnx', decoder: 'yolo', labels: ['person', 'cell phone'], inputSize: 640 } } });
+    expect(c.perception.detector.decoder).toBe('yolo');
+  });
+
+  it('formats array paths like cameras[1].zones[0].polygon', () => {
+    expect(formatPath(['cameras', 1, 'zones', 0, 'polygon'])).toBe('cameras[1].zones[0].polygon');
+  });
+
+  it('names the file for unreadable and malformed YAML', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mimamori-config-'));
+    await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: invalid config\n.*ENOENT/);
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'site: [unclosed\n');
+    await expect(loadConfig(bad)).rejects.toThrow(/bad\.yaml: invalid config\n.*not valid YAML/);
+    const good = join(dir, 'good.yaml');
+    await writeFile(good, 'site: store-001\nperception:\n  threads: 2\n');
+    expect((await loadConfig(good)).perception.threads).toBe(2);
+  });
+});
