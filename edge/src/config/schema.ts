@@ -21,6 +21,8 @@ export const phoneRuleSchema = z
       .describe('A phone box within this many head sizes of a wrist is in the hand'),
     minPhoneScore: score.default(DEFAULT_PHONE_RULE.minPhoneScore)
       .describe('Detector score a phone box needs to count as evidence'),
+    phoneFullScore: score.default(DEFAULT_PHONE_RULE.phoneFullScore)
+      .describe('A phone box with this detector score counts fully (phones at the ear rarely score higher)'),
     callThreshold: score.default(DEFAULT_PHONE_RULE.callThreshold).describe('Call score that means "on a call"'),
     handThreshold: score.default(DEFAULT_PHONE_RULE.handThreshold).describe('Hand score that means "handling a phone"'),
   })
@@ -36,6 +38,7 @@ export const detectorSchema = z
     labels: z.array(z.string().min(1)).min(1).optional()
       .describe('Class names in output order, for your own .onnx file; must include "person"'),
     inputSize: z.int().min(32).max(4096).optional().describe('Square input size of your own .onnx file'),
+    inputName: z.string().min(1).default('images').describe('Input tensor name of your own .onnx file (Ultralytics exports use "images")'),
     personThreshold: score.default(0.4).describe('Minimum score of a person box'),
     objectThreshold: score.default(0.3).describe('Minimum score of other objects reported in output'),
     phoneCandidateThreshold: score.default(0.1)
@@ -56,6 +59,8 @@ export const perceptionSchema = z
     detector: detectorSchema.default(detectorSchema.parse({})),
     pose: z.object({ model: z.string().min(1).default('movenet-lightning') }).strict().default({ model: 'movenet-lightning' }),
     phone: phoneRuleSchema.default(phoneRuleSchema.parse({})),
+    closeUpFallback: z.boolean().default(true)
+      .describe('When the detector finds nobody, look for one person filling the frame by pose alone (customers close to an ATM camera)'),
     maxPeople: z.int().min(1).max(50).default(6).describe('Pose is run on at most this many people per frame, largest first'),
     threads: z.int().min(1).max(64).default(1).describe('onnxruntime intra-op threads per worker'),
     workers: z.int().min(1).max(16).default(1).describe('Inference worker threads'),

@@ -38,8 +38,6 @@ export interface PhoneEvidence {
   wristToHead: number;
   /** Whether that wrist is above its elbow (forearm raised towards the head). */
   elbowRaised: boolean;
-  /** Whether that wrist is nearer an ear than the mouth (a call, not drinking or eating). */
-  atEarSide: boolean;
   /** Detected phone box used as evidence, if any. */
   phoneBox: Detection | null;
   /** Where the phone box is: near the head, near a hand, or nowhere relevant. */

@@ -35,7 +35,8 @@ describe('phone rule', () => {
     const v = classifyPhone(person({ rightWrist: [118, 48], rightElbow: [140, 95] }), []);
     expect(v.phone).toBe('call');
     expect(v.phoneScore).toBeGreaterThanOrEqual(DEFAULT_PHONE_RULE.callThreshold);
-    expect(v.evidence).toMatchObject({ elbowRaised: true, atEarSide: true });
+    expect(v.evidence).toMatchObject({ elbowRaised: true });
+    expect(v.evidence.wristToHead).toBeLessThan(DEFAULT_PHONE_RULE.nearHead);
     expect(v.evidence.keypoints).toEqual(expect.arrayContaining(['rightWrist', 'rightElbow', 'rightEar']));
   });
 
@@ -53,11 +54,17 @@ describe('phone rule', () => {
     expect(withPhone.evidence.phoneNear).toBe('head');
   });
 
-  it('does not call a hand in front of the mouth (drinking, eating)', () => {
+  it('does not call a hand in front of the mouth without a phone (drinking, eating)', () => {
     const v = classifyPhone(person({ rightWrist: [101, 56], rightElbow: [125, 100] }), []);
     expect(v.phone).toBe('none');
-    expect(v.evidence.atEarSide).toBe(false);
-    expect(v.evidence.reason).toMatch(/mouth/);
+    expect(v.phoneScore).toBeLessThan(DEFAULT_PHONE_RULE.callThreshold);
+    expect(v.evidence.reason).toMatch(/no hand at an ear with a phone/);
+  });
+
+  it('does not call hands resting low on the body even with a phone-like peak at the head', () => {
+    const v = classifyPhone(person({ rightWrist: [120, 130] }), [phoneAt(115, 42, 0.6)]);
+    expect(v.evidence.wristToHead).toBeGreaterThan(DEFAULT_PHONE_RULE.farFromHead);
+    expect(v.phone).toBe('none');
   });
 
   it('does not call a weak phone-like peak at the head when both hands are down', () => {

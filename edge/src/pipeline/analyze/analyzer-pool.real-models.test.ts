@@ -1,0 +1,92 @@
+/**
+ * The whole perception core on real photographs with the real converted models (prepared by the
+ * global test setup), through the worker pool as production runs it.
+ */
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Box, FrameAnalysis, PersonResult, RgbFrame } from '../types.js';
+import { startAnalyzerPool, type AnalyzerPool } from './analyzer-pool.js';
+
+const DATA = '/usr/share/doc/opencv-doc/examples/data';
+
+async function decode(file: string): Promise<RgbFrame> {
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  // A Buffer may share a pooled ArrayBuffer; give the frame a buffer of its own.
+  return { data: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+const width = (b: Box): number => b[2] - b[0];
+const height = (b: Box): number => b[3] - b[1];
+
+function largest(analysis: FrameAnalysis): PersonResult {
+  const [first] = analysis.people;
+  if (!first) throw new Error(`no person found in a ${analysis.width}x${analysis.height} frame`);
+  return first;
+}
+
+/** Confident keypoints lie inside the person box grown by a quarter of its size on each side. */
+function expectKeypointsNearBox(person: PersonResult): void {
+  const [x1, y1, x2, y2] = person.box;
+  const mx = width(person.box) / 4;
+  const my = height(person.box) / 4;
+  const confident = person.keypoints.filter((k) => k.score >= 0.3);
+  expect(confident.length).toBeGreaterThanOrEqual(10);
+  for (const k of confident) {
+    expect(k.x, k.name).toBeGreaterThanOrEqual(x1 - mx);
+    expect(k.x, k.name).toBeLessThanOrEqual(x2 + mx);
+    expect(k.y, k.name).toBeGreaterThanOrEqual(y1 - my);
+    expect(k.y, k.name).toBeLessThanOrEqual(y2 + my);
+  }
+}
+
+describe('analyzer pool on real images (centernet + movenet-lightning)', () => {
+  let pool: AnalyzerPool;
+
+  beforeAll(async () => {
+    pool = await startAnalyzerPool({ threads: 1 });
+  });
+
+  afterAll(async () => {
+    await pool.close();
+    expect(pool.running()).toBe(0);
+  });
+
+  it('finds the basketball player standing full-length with a plausible skeleton', async () => {
+    const frame = await decode(`${DATA}/basketball1.png`); // 640x480, one player on the left
+    const analysis = await pool.analyze(frame);
+    expect(analysis).toMatchObject({ width: 640, height: 480 });
+    const person = largest(analysis);
+    expect(person.score).toBeGreaterThanOrEqual(0.4);
+    // The player stands in the left third and spans most of the height.
+    expect(person.box[0]).toBeLessThan(100);
+    expect(person.box[2]).toBeLessThan(260);
+    expect(height(person.box)).toBeGreaterThan(300);
+    expect(width(person.box)).toBeGreaterThan(80);
+    expectKeypointsNearBox(person);
+    // Upright: head above shoulders above hips above ankles.
+    const y = (name: string): number => person.keypoints.find((k) => k.name === name)?.y ?? NaN;
+    expect(y('nose')).toBeLessThan(y('leftShoulder'));
+    expect(y('leftShoulder')).toBeLessThan(y('leftHip'));
+    expect(y('leftHip')).toBeLessThan(y('leftAnkle'));
+    expect(['call', 'hand', 'none']).toContain(person.phone);
+    expect(person.evidence.reason).toBeTruthy();
+    for (const t of Object.values(analysis.timings)) expect(t).toBeGreaterThan(0);
+  });
+
+  it('finds the running footballer in messi5.jpg', async () => {
+    const analysis = await pool.analyze(await decode(`${DATA}/messi5.jpg`)); // 548x342
+    const person = largest(analysis);
+    expect(width(person.box)).toBeGreaterThan(150);
+    expect(height(person.box)).toBeGreaterThan(150);
+    // His torso is around x 190..300, y 100..250.
+    expect(person.box[0]).toBeLessThan(190);
+    expect(person.box[2]).toBeGreaterThan(300);
+    expectKeypointsNearBox(person);
+    expect(analysis.objects.some((o) => o.label === 'sports ball')).toBe(true);
+  });
+
+  it('sees no person in a picture of fruit', async () => {
+    const analysis = await pool.analyze(await decode(`${DATA}/fruits.jpg`));
+    expect(analysis.people).toEqual([]);
+  });
+});

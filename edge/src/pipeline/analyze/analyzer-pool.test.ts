@@ -1,0 +1,109 @@
+/**
+ * The pool on tiny planted models: exercises worker start-up (from the .ts source through tsx),
+ * frame transfer, result and error paths and shutdown, quickly and with known answers.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEYPOINT_NAMES, type RgbFrame } from '../types.js';
+import { plantedMovenet, plantedOutputsModel } from '../../../test/planted-models.js';
+import { startAnalyzerPool } from './analyzer-pool.js';
+import type { AnalyzerModels } from './frame-analyzer.js';
+
+const LABELS = ['person', 'cell phone'];
+const G = 16; // 64 px input, stride 4
+
+let dir: string;
+let models: AnalyzerModels;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mimamori-pool-'));
+  const heatmap = new Float32Array(G * G * 2);
+  const wh = new Float32Array(G * G * 4);
+  const plant = (row: number, col: number, c: number, score: number, ltrb: number[]): void => {
+    heatmap[(row * G + col) * 2 + c] = score;
+    wh.set(ltrb, (row * G + col) * 4);
+  };
+  plant(8, 8, 0, 0.9, [8, 24, 8, 24]); // big person: input [24, 8, 40, 56]
+  plant(8, 2, 0, 0.6, [4, 8, 4, 8]); // small person: input [4, 24, 12, 40]
+  plant(2, 8, 1, 0.3, [2, 2, 2, 2]); // phone
+  const detectorPath = join(dir, 'detector.onnx');
+  await writeFile(
+    detectorPath,
+    plantedOutputsModel({ name: 'images', dtype: 'float32', shape: [1, 64, 64, 3] }, [
+      { name: 'heatmap', shape: [1, G, G, 2], values: heatmap },
+      { name: 'wh', shape: [1, G, G, 4], values: wh },
+    ]),
+  );
+  // Every keypoint at the crop centre except the nose at the top-left quarter point.
+  const kp = new Float32Array(KEYPOINT_NAMES.length * 3);
+  for (let i = 0; i < KEYPOINT_NAMES.length; i++) kp.set([0.5, 0.5, 0.8], i * 3);
+  kp.set([0.25, 0.25, 0.9], 0);
+  const posePath = join(dir, 'pose.onnx');
+  await writeFile(posePath, plantedMovenet(kp));
+  models = {
+    detector: {
+      path: detectorPath,
+      decoder: 'centernet',
+      labels: LABELS,
+      input: { name: 'images', width: 64, height: 64, layout: 'NHWC', range: [0, 255], resize: 'stretch' },
+    },
+    pose: { path: posePath },
+  };
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const frame = (): RgbFrame => ({ data: new Uint8Array(128 * 128 * 3).fill(90), width: 128, height: 128 });
+
+describe('analyzer pool (planted models)', () => {
+  it('analyses frames in worker threads and maps everything to frame pixels', async () => {
+    const pool = await startAnalyzerPool({ models, workers: 2, maxPeople: 1 });
+    expect(pool.running()).toBe(2);
+    try {
+      const input = frame();
+      const [a, b] = await Promise.all([pool.analyze(input), pool.analyze(frame(), { transfer: false })]);
+      expect(input.data.byteLength).toBe(0); // moved to the worker, not copied
+      expect(b).toEqual({ ...a, timings: b?.timings });
+      expect(a.width).toBe(128);
+      expect(a.people.map((p) => p.box)).toEqual([
+        [48, 16, 80, 112],
+        [8, 48, 24, 80],
+      ]);
+      // Pose only for the largest person (maxPeople 1): square crop 120 px centred on (64, 64).
+      const nose = a.people[0]?.keypoints[0];
+      expect(nose).toMatchObject({ name: 'nose', x: 34, y: 34 });
+      expect(a.people[1]?.keypoints).toEqual([]);
+      expect(a.people[0]?.phone).toMatch(/^(call|hand|none)$/);
+      expect(a.objects.map((o) => [o.label, o.box])).toEqual([['cell phone', [60, 12, 68, 20]]]);
+      expect(a.timings.detectMs).toBeGreaterThan(0);
+      expect(a.timings.poseMs).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.running()).toBe(0);
+    await expect(pool.analyze(frame())).rejects.toThrow('analyzer pool is closed');
+  });
+
+  it('reports a bad frame with the worker and frame size, and keeps working', async () => {
+    const pool = await startAnalyzerPool({ models });
+    try {
+      await expect(pool.analyze({ data: new Uint8Array(10), width: 100, height: 100 })).rejects.toThrow(
+        /inference worker 0 could not analyse a 100x100 frame: Expected 30000 bytes/,
+      );
+      await expect(pool.analyze(frame())).resolves.toMatchObject({ width: 128 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails to start with the model file named when a model does not fit', async () => {
+    const wrong = { ...models, pose: { path: models.detector.path } };
+    await expect(startAnalyzerPool({ models: wrong })).rejects.toThrow(
+      `inference worker 0 could not start: Model ${models.detector.path}: expected input 'input' but the model's inputs are: images`,
+    );
+  });
+});

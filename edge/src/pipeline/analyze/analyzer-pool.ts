@@ -1,0 +1,217 @@
+/**
+ * A pool of inference worker threads, each with its own onnxruntime sessions, behind one
+ * `analyze(frame)` call. The main thread only moves pixels and results; all native inference runs
+ * in the workers so the event loop stays responsive.
+ */
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { FrameAnalysis, RgbFrame } from '../types.js';
+import { DEFAULT_PHONE_RULE, type PhoneRuleOptions } from '../phone/classify.js';
+import type { AnalyzerModels, FrameAnalyzerOptions } from './frame-analyzer.js';
+import type { WorkerReply, WorkerRequest } from './inference-worker.js';
+
+/** Pool settings: plain data. Everything but `models` has a default; `models` defaults to the manifest's centernet + movenet-lightning. */
+export interface AnalyzerPoolOptions {
+  models?: AnalyzerModels;
+  /** Worker threads, each with its own sessions. Default 1. */
+  workers?: number;
+  /** onnxruntime intra-op threads per session. Default 1. */
+  threads?: number;
+  /** Default 0.4. */
+  personThreshold?: number;
+  /** Default 0.1. */
+  phoneCandidateThreshold?: number;
+  /** Default 0.3. */
+  objectThreshold?: number;
+  /** Default 0.5. */
+  iouThreshold?: number;
+  /** Default 6. */
+  maxPeople?: number;
+  /** Defaults from DEFAULT_PHONE_RULE. */
+  phoneRule?: Partial<PhoneRuleOptions>;
+  /** Default true. */
+  closeUpFallback?: boolean;
+}
+
+export interface AnalyzeOptions {
+  /**
+   * Move the frame's pixel buffer to the worker instead of copying it (default true). The caller's
+   * `frame.data` is then detached (length 0); pass false to keep using the frame afterwards.
+   */
+  transfer?: boolean;
+}
+
+export interface AnalyzerPool {
+  readonly size: number;
+  /** Worker threads still running (0 once close() has resolved). */
+  running(): number;
+  analyze(frame: RgbFrame, options?: AnalyzeOptions): Promise<FrameAnalysis>;
+  /** Closes every worker's sessions and ends the threads; pending analyses are rejected. */
+  close(): Promise<void>;
+}
+
+const CLOSE_GRACE_MS = 5_000;
+
+export async function resolveAnalyzerOptions(options: AnalyzerPoolOptions = {}): Promise<FrameAnalyzerOptions> {
+  return {
+    // Loaded only when needed: explicit models should not require the manifest tooling.
+    models: options.models ?? (await (await import('./manifest-models.js')).modelsFromManifest()),
+    threads: options.threads ?? 1,
+    personThreshold: options.personThreshold ?? 0.4,
+    phoneCandidateThreshold: options.phoneCandidateThreshold ?? 0.1,
+    objectThreshold: options.objectThreshold ?? 0.3,
+    iouThreshold: options.iouThreshold ?? 0.5,
+    maxPeople: options.maxPeople ?? 6,
+    phoneRule: { ...DEFAULT_PHONE_RULE, ...options.phoneRule },
+    closeUpFallback: options.closeUpFallback ?? true,
+  };
+}
+
+interface Pending {
+  resolve(analysis: FrameAnalysis): void;
+  reject(err: Error): void;
+  what: string;
+}
+
+class WorkerHandle {
+  readonly pending = new Map<number, Pending>();
+  alive = true;
+  exited: Promise<number>;
+
+  constructor(
+    readonly index: number,
+    readonly worker: Worker,
+  ) {
+    this.exited = new Promise((resolve) => worker.once('exit', resolve));
+  }
+
+  failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(new Error(`${p.what}: ${err.message}`, { cause: err }));
+    this.pending.clear();
+  }
+}
+
+/**
+ * Compiled (dist/…/analyzer-pool.js) the worker is the plain .js file next to this one. Under
+ * vitest this module is the .ts source, and so must the worker be: Node 20 ignores `--import tsx`
+ * in a worker's execArgv (the worker still fails with ERR_UNKNOWN_FILE_EXTENSION), so a two-line
+ * bootstrap loads the .ts worker through tsx's tsImport instead.
+ */
+function newWorker(options: WorkerOptions): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./inference-worker.js', import.meta.url), options);
+  const entry = new URL('./inference-worker.ts', import.meta.url).href;
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}
+
+function startWorker(index: number, options: FrameAnalyzerOptions): Promise<WorkerHandle> {
+  const handle = new WorkerHandle(index, newWorker({ workerData: options, name: `inference-${index}` }));
+  const label = `inference worker ${index}`;
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    handle.worker.on('message', (reply: WorkerReply) => {
+      switch (reply.type) {
+        case 'ready':
+          ready = true;
+          resolve(handle);
+          return;
+        case 'init-error':
+          reject(new Error(`${label} could not start: ${reply.message}`));
+          return;
+        case 'result':
+        case 'error': {
+          const p = handle.pending.get(reply.id);
+          if (!p) return;
+          handle.pending.delete(reply.id);
+          if (reply.type === 'result') p.resolve(reply.analysis);
+          else p.reject(new Error(`${p.what}: ${reply.message}`));
+          return;
+        }
+        case 'closed':
+          return;
+      }
+    });
+    handle.worker.on('error', (err) => {
+      handle.alive = false;
+      if (!ready) reject(new Error(`${label} could not start: ${err.message}`, { cause: err }));
+      handle.failAll(new Error(`${label} failed: ${err.message}`, { cause: err }));
+    });
+    handle.worker.on('exit', (code) => {
+      handle.alive = false;
+      if (!ready) reject(new Error(`${label} exited with code ${code} before it was ready`));
+      handle.failAll(new Error(`${label} exited with code ${code}`));
+    });
+  });
+}
+
+export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}): Promise<AnalyzerPool> {
+  const count = options.workers ?? 1;
+  if (!Number.isInteger(count) || count < 1) throw new Error(`Expected workers to be an integer of at least 1 but received ${count}`);
+  const resolved = await resolveAnalyzerOptions(options);
+  const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => startWorker(i, resolved)));
+  const handles = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) {
+    await Promise.all(handles.map((h) => h.worker.terminate()));
+    throw failure.reason;
+  }
+
+  let nextId = 0;
+  let closed = false;
+  return {
+    size: count,
+    running: () => handles.filter((h) => h.alive).length,
+    analyze(frame, analyzeOptions = {}) {
+      if (closed) return Promise.reject(new Error('analyzer pool is closed'));
+      const live = handles.filter((h) => h.alive);
+      if (live.length === 0) return Promise.reject(new Error('analyzer pool has no running inference workers'));
+      // Least busy worker first: frames queue inside a worker, so spread them.
+      const handle = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+      const id = nextId++;
+      const what = `inference worker ${handle.index} could not analyse a ${frame.width}x${frame.height} frame`;
+      const { message, transferList } = packFrame(id, frame, analyzeOptions.transfer ?? true);
+      return new Promise<FrameAnalysis>((resolve, reject) => {
+        handle.pending.set(id, { resolve, reject, what });
+        try {
+          handle.worker.postMessage(message, transferList);
+        } catch (err) {
+          handle.pending.delete(id);
+          reject(new Error(`${what}: ${(err as Error).message}`, { cause: err }));
+        }
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(handles.map((h) => closeWorker(h)));
+    },
+  };
+}
+
+function packFrame(id: number, frame: RgbFrame, transfer: boolean): { message: WorkerRequest; transferList: ArrayBuffer[] } {
+  const { data } = frame;
+  // Only a buffer the frame owns outright can move; a view into a larger (e.g. pooled) buffer is copied.
+  const owns = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  if (transfer && owns) {
+    return { message: { type: 'analyze', id, frame: { data, width: frame.width, height: frame.height } }, transferList: [data.buffer as ArrayBuffer] };
+  }
+  const copy = new Uint8Array(data);
+  return { message: { type: 'analyze', id, frame: { data: copy, width: frame.width, height: frame.height } }, transferList: [copy.buffer] };
+}
+
+async function closeWorker(handle: WorkerHandle): Promise<void> {
+  handle.failAll(new Error('analyzer pool closed'));
+  if (!handle.alive) {
+    await handle.exited;
+    return;
+  }
+  handle.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), CLOSE_GRACE_MS);
+  });
+  const outcome = await Promise.race([handle.exited, timedOut]);
+  clearTimeout(timer);
+  // A worker stuck in native code does not see the close request; terminate it.
+  if (outcome === 'timeout') await handle.worker.terminate();
+}
