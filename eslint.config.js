@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'models/cache/**', 'artifacts/**', 'data/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'models/cache/**', 'artifacts/**', 'data/**', 'tmp-scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
