@@ -50,3 +50,46 @@ describe('config', () => {
     expect((await loadConfig(good)).perception.threads).toBe(2);
   });
 });
+
+describe('cameras and zones', () => {
+  const camera = (over: Record<string, unknown> = {}) => ({ id: 'atm1', source: 'rtsp://cam/1', ...over });
+
+  it('accepts the documented site config shape and fills camera defaults', () => {
+    const c = parseConfig({
+      site: 'store-001', dataDir: './data', mqtt: { url: 'mqtt://127.0.0.1:1883' }, http: { port: 8080 },
+      cameras: [camera({
+        source: 'file:///videos/atm.mp4', loop: false, analysis: { fps: 5, width: 640 },
+        zones: [
+          { id: 'atm-front', kind: 'atm', atmId: 'atm1', polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] },
+          { id: 'cards', kind: 'emoney_rack', dwellSeconds: 60, polygon: [[0.1, 0.2], [0.5, 0.2], [0.5, 0.9], [0.1, 0.9]] },
+        ],
+      })],
+    });
+    const cam = c.cameras[0]!;
+    expect(cam.record).toEqual({ enabled: true, segmentSeconds: 60 });
+    expect(cam.zones[0]).toMatchObject({ membership: 'foot', minSeconds: 3 });
+    expect(cam.zones[1]).toMatchObject({ dwellSeconds: 60 });
+  });
+
+  it('names every bad camera and zone field by path', () => {
+    try {
+      parseConfig({
+        cameras: [
+          camera(),
+          camera({ id: 'atm1', analysis: { fps: 0 }, zones: [{ id: 'z', kind: 'atm', polygon: [[0, 0], [1, 0]] }, { id: 'z', kind: 'shelf', polygon: [[0, 0], [1, 0], [2, 1]] }] }),
+        ],
+      });
+      expect.unreachable();
+    } catch (err) {
+      const { problems } = err as ConfigError;
+      expect(problems).toEqual(expect.arrayContaining([
+        'cameras[1].zones[0].polygon: needs at least 3 points',
+        'cameras[1].zones[0].atmId: required for an atm zone',
+        expect.stringMatching(/^cameras\[1\]\.zones\[1\]\.kind: /),
+        expect.stringMatching(/^cameras\[1\]\.zones\[1\]\.polygon\[2\]\[0\]: /),
+        expect.stringMatching(/^cameras\[1\]\.analysis\.fps: /),
+        'cameras[1].id: duplicate camera id "atm1"',
+      ]));
+    }
+  });
+});

@@ -67,10 +67,89 @@ export const perceptionSchema = z
   })
   .strict();
 
+/**
+ * Cross-field checks also run when other fields of the same object are invalid, so one run lists
+ * every problem; their callbacks must therefore cope with values that failed their own checks.
+ */
+const EVEN_WITH_OTHER_ISSUES = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
+
+/** Ids name MQTT topics, files and events: each must be unique in its list. */
+function reportDuplicateIds(items: readonly { id: string }[], key: string, what: string, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(items)) return;
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: [key, i, 'id'], message: `duplicate ${what} id "${item.id}"` });
+    seen.add(item.id);
+  });
+}
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" and "_" only (used in MQTT topics and file names)');
+const unit = z.number().min(0).max(1);
+const point = z.tuple([unit, unit]);
+
+export const ZONE_KINDS = ['atm', 'emoney_rack', 'register', 'entrance'] as const;
+
+export const zoneSchema = z
+  .object({
+    id,
+    kind: z.enum(ZONE_KINDS).describe('atm: space in front of an ATM; emoney_rack: prepaid/e-money card shelf'),
+    polygon: z.array(point).min(3, 'needs at least 3 points').describe('Corners in normalised coordinates [x, y], 0..1 of the frame'),
+    atmId: id.optional().describe('ATM this zone is in front of (atm zones): names its warning topic and display'),
+    membership: z.enum(['foot', 'overlap']).default('foot')
+      .describe('A person is in the zone by the bottom-centre of their box (foot), or by box overlap'),
+    minOverlap: unit.default(0.3).describe('With membership "overlap": share of the person box inside the zone'),
+    minSeconds: z.number().positive().max(600).default(3).describe('phone_at_atm: seconds on the phone in the zone before an event'),
+    dwellSeconds: z.number().positive().max(3600).default(60).describe('emoney_lingering: seconds in the zone before an event'),
+  })
+  .strict()
+  .superRefine((z0, ctx) => {
+    if (z0.kind === 'atm' && !z0.atmId) ctx.addIssue({ code: 'custom', path: ['atmId'], message: 'required for an atm zone' });
+  }, EVEN_WITH_OTHER_ISSUES);
+
+export const cameraSchema = z
+  .object({
+    id,
+    source: z.string().min(1).describe('rtsp://, http(s)://, file:// or a path, or a V4L2 device /dev/videoN'),
+    loop: z.boolean().default(false).describe('Loop a file source (demos); without it the camera ends with the file'),
+    enabled: z.boolean().default(true),
+    analysis: z
+      .object({
+        fps: z.number().positive().max(30).default(5).describe('Frames analysed per second'),
+        width: z.int().min(160).max(3840).default(640).describe('Analysis width in pixels; aspect kept'),
+      })
+      .strict()
+      .default({ fps: 5, width: 640 }),
+    record: z
+      .object({
+        enabled: z.boolean().default(true),
+        segmentSeconds: z.int().min(5).max(3600).default(60),
+      })
+      .strict()
+      .default({ enabled: true, segmentSeconds: 60 }),
+    stallSeconds: z.number().positive().max(600).default(10).describe('No frame for this long counts as a stalled stream'),
+    zones: z.array(zoneSchema).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => reportDuplicateIds(c.zones, 'zones', 'zone', ctx), EVEN_WITH_OTHER_ISSUES);
+
+export const mqttSchema = z
+  .object({
+    url: z.string().regex(/^(mqtts?|wss?):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://').optional()
+      .describe('External broker; omitted → the embedded broker'),
+  })
+  .strict();
+
+export const httpSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.int().min(0).max(65535).default(8080),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     version: z.literal(1).default(1).describe('Config format version'),
-    site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" and "_" only (used in MQTT topics and file names)').default('site'),
+    site: id.default('site'),
     dataDir: z.string().min(1).default('./data'),
     ffmpeg: z
       .object({
@@ -80,9 +159,16 @@ export const configSchema = z
       .strict()
       .default({}),
     perception: perceptionSchema.default(perceptionSchema.parse({})),
+    mqtt: mqttSchema.default({}),
+    http: httpSchema.default({ host: '127.0.0.1', port: 8080 }),
+    cameras: z.array(cameraSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => reportDuplicateIds(c.cameras, 'cameras', 'camera', ctx), EVEN_WITH_OTHER_ISSUES);
 
 export type Config = z.infer<typeof configSchema>;
 export type PerceptionConfig = z.infer<typeof perceptionSchema>;
 export type DetectorConfig = z.infer<typeof detectorSchema>;
+export type CameraConfig = z.infer<typeof cameraSchema>;
+export type ZoneConfig = z.infer<typeof zoneSchema>;
+export type ZoneKind = (typeof ZONE_KINDS)[number];
