@@ -1,0 +1,75 @@
+/**
+ * The schema, as an ordered list of migrations. Version N is reached by running migration N on a
+ * database at N-1; released migrations are never edited, only appended to, because devices in the
+ * field hold databases at every earlier version.
+ *
+ * Tables are STRICT so a wrong type is refused rather than stored, and the enum CHECKs repeat the
+ * values in validation.ts for any writer that bypasses the repositories.
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly up: (db: Database) => void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, camera health, segments',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE events (
+          id            TEXT PRIMARY KEY NOT NULL,
+          camera        TEXT NOT NULL,
+          zone          TEXT NOT NULL,
+          behaviour     TEXT NOT NULL CHECK (behaviour IN ('phone_at_atm', 'emoney_lingering')),
+          severity      TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high')),
+          track_id      INTEGER NOT NULL,
+          started_at    INTEGER NOT NULL,
+          updated_at    INTEGER NOT NULL,
+          ended_at      INTEGER CHECK (ended_at IS NULL OR ended_at >= started_at),
+          dwell_seconds REAL NOT NULL CHECK (dwell_seconds >= 0),
+          phone         TEXT NOT NULL CHECK (phone IN ('call', 'hand', 'none')),
+          snapshot_path TEXT,
+          clip_start    INTEGER,
+          clip_end      INTEGER CHECK (clip_end IS NULL OR clip_start IS NULL OR clip_end >= clip_start),
+          details       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))
+        ) STRICT;
+        CREATE INDEX events_started ON events (started_at);
+        CREATE INDEX events_camera_started ON events (camera, started_at);
+        -- Events still open, e.g. after a crash: few rows, looked up at pipeline start.
+        CREATE INDEX events_open ON events (started_at) WHERE ended_at IS NULL;
+
+        CREATE TABLE camera_health (
+          id      INTEGER PRIMARY KEY,
+          camera  TEXT NOT NULL,
+          at      INTEGER NOT NULL,
+          state   TEXT NOT NULL CHECK (state IN ('connecting', 'streaming', 'backoff', 'stopped', 'failed')),
+          detail  TEXT,
+          fps_in  REAL CHECK (fps_in IS NULL OR fps_in >= 0),
+          fps_out REAL CHECK (fps_out IS NULL OR fps_out >= 0),
+          dropped INTEGER CHECK (dropped IS NULL OR dropped >= 0)
+        ) STRICT;
+        CREATE INDEX camera_health_camera_at ON camera_health (camera, at);
+        CREATE INDEX camera_health_at ON camera_health (at);
+
+        CREATE TABLE segments (
+          id         INTEGER PRIMARY KEY,
+          camera     TEXT NOT NULL,
+          path       TEXT NOT NULL UNIQUE,
+          start_ms   INTEGER NOT NULL,
+          end_ms     INTEGER CHECK (end_ms IS NULL OR end_ms >= start_ms),
+          bytes      INTEGER CHECK (bytes IS NULL OR bytes >= 0),
+          container  TEXT NOT NULL CHECK (container IN ('mpegts', 'mp4')),
+          created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX segments_camera_start ON segments (camera, start_ms);
+        CREATE INDEX segments_end ON segments (end_ms);
+      `);
+    },
+  },
+];
+
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
