@@ -1,0 +1,62 @@
+/**
+ * Starts a prepared fluent-ffmpeg command and turns its events into a SupervisedRun: the child
+ * process, its stdout, and one promise for "exited and fully read" carrying ffmpeg's last error.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import type { FfmpegCommand } from 'fluent-ffmpeg';
+import type { RunExit, SupervisedRun } from './supervised-ffmpeg.js';
+
+export interface LaunchedFfmpeg extends SupervisedRun {
+  stdout: Readable;
+}
+
+const STDERR_LINES = 4;
+
+/**
+ * `output: 'pipe'` reads ffmpeg's stdout as the media output; `'file'` leaves stdout to side
+ * channels (segment list, progress). Either way stdout is read continuously so ffmpeg never blocks.
+ */
+export function launchFfmpeg(command: FfmpegCommand, output: 'pipe' | 'file'): Promise<LaunchedFfmpeg> {
+  const stderrTail: string[] = [];
+  command.on('stderr', (line: string) => {
+    if (line.trim() === '') return;
+    stderrTail.push(line.trim());
+    if (stderrTail.length > STDERR_LINES) stderrTail.shift();
+  });
+  return new Promise((resolve, reject) => {
+    let started = false;
+    let settleExit: (exit: RunExit) => void = () => undefined;
+    const exited = new Promise<RunExit>((r) => {
+      settleExit = r;
+    });
+    command.on('end', () => settleExit({ clean: true, message: null }));
+    command.on('error', (err: Error) => {
+      // fluent-ffmpeg's message is "ffmpeg exited with code N: <all of stderr>"; keep the head and
+      // ffmpeg's last error line, which names the cause (Connection refused, Invalid data…).
+      const head = err.message.split(': ')[0] ?? err.message;
+      const last = stderrTail[stderrTail.length - 1];
+      const message = last && !head.includes(last) ? `${head}: ${last}` : head;
+      if (!started) reject(new Error(message));
+      settleExit({ clean: false, message });
+    });
+    let piped: Readable | null = null;
+    command.on('start', () => {
+      started = true;
+      const proc = (command as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
+      const stdout = piped ?? proc?.stdout;
+      if (!proc || !stdout) {
+        reject(new Error('fluent-ffmpeg started without a child process'));
+        return;
+      }
+      const drained = new Promise<void>((r) => {
+        stdout.once('end', r);
+        stdout.once('close', r);
+        stdout.once('error', () => r());
+      });
+      resolve({ proc, stdout, done: Promise.all([exited, drained]).then(([exit]) => exit) });
+    });
+    if (output === 'pipe') piped = command.pipe() as Readable;
+    else command.run();
+  });
+}
