@@ -8,14 +8,9 @@ import { mediaFileFrames } from '../src/pipeline/source/media-file-frames.js';
 export function stillClip(image: string, seconds: number, out: string): string {
   execFileSync(locateFfmpeg().path, [
     '-v', 'error', '-y', '-loop', '1', '-i', image, '-t', String(seconds), '-r', '10',
-    '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', out,
+    // A keyframe every second lets recording cut segments on whole seconds.
+    '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', '-c:v', 'libx264', '-g', '10', '-pix_fmt', 'yuv420p', out,
   ]);
-  return out;
-}
-
-/** The first `seconds` of a video, re-encoded to H.264. */
-export function cutClip(video: string, seconds: number, out: string): string {
-  execFileSync(locateFfmpeg().path, ['-v', 'error', '-y', '-i', video, '-t', String(seconds), '-an', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', out]);
   return out;
 }
 

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 /** `mimamori <command>`: the edge agent's command line. */
 import { runAnalyzeCommand } from './analyze-command.js';
+import { runEventsCommand } from './events-command.js';
+import { runRunCommand } from './run-command.js';
+import { runStatusCommand } from './status-command.js';
 import { readPackageVersion } from './package-version.js';
 
 const USAGE = `usage: mimamori <command> [options]
 
 commands:
+  run [--config site.yaml]      run the edge agent (cameras, tracking, behaviours, events, recording)
+  status [--config site.yaml]   cameras' state from the running agent
+  events list --config <file>   stored events (--json for JSON lines)
   analyze <image-or-video...>   analyse files; --json for one JSON object per frame
   version                       print the version
 
@@ -16,6 +22,12 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'analyze':
       return runAnalyzeCommand(rest);
+    case 'run':
+      return runRunCommand(rest);
+    case 'status':
+      return runStatusCommand(rest);
+    case 'events':
+      return runEventsCommand(rest);
     case 'version':
     case '--version':
       console.log(readPackageVersion());

@@ -8,8 +8,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVAL_ROOT, hasEvalSet, OPENCV_DATA, PEDESTRIAN_VIDEO, PERSON_PHOTO, requireOpencvData, warnIfNoEvalSet } from '../../test/fixtures.js';
-import { cameraFrames, cutClip, stillClip } from '../../test/media-clips.js';
+import { EVAL_ROOT, hasEvalSet, OPENCV_DATA, PERSON_PHOTO, requireOpencvData, warnIfNoEvalSet } from '../../test/fixtures.js';
+import { cameraFrames, stillClip } from '../../test/media-clips.js';
+import { cutH264Clip } from '../../test/video-clips.js';
 import { parseConfig } from '../config/load.js';
 import type { CameraConfig } from '../config/schema.js';
 import { createLogger } from '../log/logger.js';
@@ -71,7 +72,7 @@ describe('camera pipeline on real video', () => {
   });
 
   it('raises nothing for people walking through a rack zone', async () => {
-    const clip = cutClip(PEDESTRIAN_VIDEO, 30, join(dir, 'street.mp4'));
+    const clip = await cutH264Clip(dir, 30, 'street.mp4');
     // A strip across the pavement: walkers cross it in a few seconds.
     const strip: [number, number][] = [[0.45, 0], [0.55, 0], [0.55, 1], [0.45, 1]];
     const sink = await runClip(camera([

@@ -10,14 +10,10 @@ import { BehaviourEngine } from './behaviours/behaviour-engine.js';
 import type { BehaviourEvent } from './behaviours/types.js';
 import { PersonTracker } from './track/person-tracker.js';
 import type { TrackerOptions } from './track/types.js';
+import type { CameraFrame } from './source/camera-source.js';
 import type { FrameAnalysis, RgbFrame } from './types.js';
 
-/** A decoded camera frame with its media time and the wall-clock time it maps to. */
-export interface CameraFrame extends RgbFrame {
-  ptsMs: number;
-  atMs: number;
-  seq: number;
-}
+export type { CameraFrame };
 
 export interface FrameAnalyzerService {
   analyze(frame: RgbFrame, options?: { transfer?: boolean }): Promise<FrameAnalysis>;

@@ -1,0 +1,117 @@
+/**
+ * The whole agent on real files: two cameras, one good and one that cannot be opened. The good
+ * one decodes, tracks, raises its behaviour, records segments; the bad one retries without
+ * disturbing it; the HTTP status endpoint tells both; close() leaves no ffmpeg behind.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPENCV_DATA, requireOpencvData } from '../test/fixtures.js';
+import { stillClip } from '../test/media-clips.js';
+import { isRunning } from '../test/video-clips.js';
+import { Agent } from './agent.js';
+import { parseConfig } from './config/load.js';
+import { createLogger } from './log/logger.js';
+import { openStore } from './store/store.js';
+
+function ffmpegChildren(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid), 'ffmpeg']).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+async function waitFor(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+let dir: string;
+let agent: Agent;
+let pidsWhileStreaming: number[] = [];
+const logs: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  requireOpencvData();
+  dir = await mkdtemp(join(tmpdir(), 'mimamori-agent-'));
+  const clip = stillClip(join(OPENCV_DATA, 'basketball1.png'), 14, join(dir, 'standing.mp4'));
+  const config = parseConfig({
+    site: 'test-store',
+    dataDir: join(dir, 'data'),
+    http: { host: '127.0.0.1', port: 0 },
+    cameras: [
+      {
+        id: 'rack1', source: clip, analysis: { fps: 5, width: 640 }, record: { segmentSeconds: 5 },
+        zones: [{ id: 'cards', kind: 'emoney_rack', dwellSeconds: 5, polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] }],
+      },
+      { id: 'broken', source: join(dir, 'no-such-camera.mp4') },
+    ],
+  });
+  agent = new Agent(config, { log: createLogger('test', { level: 'info', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) }) });
+  await agent.start();
+}, 60_000);
+
+afterAll(async () => {
+  await agent?.close();
+});
+
+describe('agent', () => {
+  it('runs a file camera to its end, raising one event, while a broken camera retries', async () => {
+    const status = () => agent.status() as { cameras: { id: string; state: string; lastError: string | null; restarts: number; analysedFrames: number }[] };
+    await waitFor('rack1 to stream', () => status().cameras.find((c) => c.id === 'rack1')?.state === 'streaming', 30_000);
+    pidsWhileStreaming = ffmpegChildren(); // rack1's decoder and recorder, at least
+    expect(pidsWhileStreaming.length).toBeGreaterThanOrEqual(2);
+    await waitFor('rack1 to end', () => status().cameras.find((c) => c.id === 'rack1')?.state === 'ended', 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const [rack, broken] = status().cameras;
+    expect(rack!.analysedFrames).toBeGreaterThan(50);
+    expect(broken!.state).toMatch(/backoff|connecting/);
+    expect(broken!.lastError).toMatch(/broken/);
+    expect(broken!.lastError).toMatch(/No such file/i);
+
+    const res = await fetch(`${agent.url}api/status`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { site: string; cameras: { id: string }[] };
+    expect(body.site).toBe('test-store');
+    expect(body.cameras.map((c) => c.id)).toEqual(['rack1', 'broken']);
+
+    const events = (await (await fetch(`${agent.url}api/events`)).json()) as { behaviour: string; endedAt: string | null; dwellSeconds: number; snapshot: boolean }[];
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ behaviour: 'emoney_lingering', snapshot: true });
+    expect(events[0]!.endedAt).not.toBeNull();
+    expect(events[0]!.dwellSeconds).toBeGreaterThan(10);
+
+    const bad = await fetch(`${agent.url}api/events?limit=0`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'limit must be a whole number from 1 to 1000' });
+
+    // One JSON log line per state change, never per frame.
+    expect(logs.length).toBeLessThan(60);
+    expect(logs.some((l) => l.msg === 'camera state' && l.camera === 'broken' && l.state === 'backoff')).toBe(true);
+  }, 90_000);
+
+  it('indexes recorded segments and stops every ffmpeg on close', async () => {
+    await agent.close();
+    expect(ffmpegChildren()).toEqual([]);
+    for (const pid of pidsWhileStreaming) expect(isRunning(pid)).toBe(false);
+    const store = openStore(join(dir, 'data'));
+    try {
+      const segments = store.segments.list({ camera: 'rack1', from: 0, to: Date.now() + 1 });
+      expect(segments.length).toBeGreaterThanOrEqual(2);
+      for (const s of segments) {
+        expect(existsSync(store.resolve(s.path))).toBe(true);
+        expect(s.bytes).toBeGreaterThan(0);
+      }
+      expect(store.events.list({ open: true })).toEqual([]);
+    } finally {
+      store.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,53 @@
+/** `mimamori run`: the edge agent, until SIGINT/SIGTERM. */
+import { parseArgs } from 'node:util';
+import { Agent } from '../agent.js';
+import { loadConfig, parseConfig } from '../config/load.js';
+import { createLogger } from '../log/logger.js';
+
+const HELP = `usage: mimamori run [--config <site.yaml>]
+
+Starts one pipeline per configured camera and the local HTTP status endpoint; stops cleanly on
+SIGINT or SIGTERM. Without --config it runs the defaults (no cameras).`;
+
+export async function runRunCommand(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  } catch (err) {
+    console.error(`mimamori run: ${(err as Error).message}\n${HELP}`);
+    return 2;
+  }
+  if (args.values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  // A bad config fails here, before any camera is opened, with every problem listed by path.
+  const config = args.values.config ? await loadConfig(args.values.config) : parseConfig({});
+  const log = createLogger('mimamori');
+  const agent = new Agent(config, { log });
+  let stopping: Promise<void> | null = null;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    log.info('stopping', { signal });
+    stopping = agent.close();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  try {
+    await agent.start();
+  } catch (err) {
+    await agent.close();
+    throw err;
+  }
+  console.log(`mimamori: site ${config.site} running, status at ${agent.url}api/status`);
+  // Keep running until a signal, even when every file camera has ended.
+  await new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (stopping) {
+        clearInterval(check);
+        void stopping.then(resolve);
+      }
+    }, 200);
+  });
+  return 0;
+}
