@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENCV_DATA, requireOpencvData } from '../test/fixtures.js';
 import { stillClip } from '../test/media-clips.js';
 import { isRunning } from '../test/video-clips.js';
+import { waitUntil } from '../test/wait-until.js';
 import { Agent } from './agent.js';
 import { parseConfig } from './config/load.js';
 import { createLogger } from './log/logger.js';
@@ -22,14 +23,6 @@ function ffmpegChildren(): number[] {
     return execFileSync('pgrep', ['-P', String(process.pid), 'ffmpeg']).toString().trim().split('\n').filter(Boolean).map(Number);
   } catch {
     return []; // pgrep exits 1 when nothing matches
-  }
-}
-
-async function waitFor(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -65,10 +58,10 @@ afterAll(async () => {
 describe('agent', () => {
   it('runs a file camera to its end, raising one event, while a broken camera retries', async () => {
     const status = () => agent.status() as { cameras: { id: string; state: string; lastError: string | null; restarts: number; analysedFrames: number }[] };
-    await waitFor('rack1 to stream', () => status().cameras.find((c) => c.id === 'rack1')?.state === 'streaming', 30_000);
+    await waitUntil('rack1 to stream', () => status().cameras.find((c) => c.id === 'rack1')?.state === 'streaming', 30_000);
     pidsWhileStreaming = ffmpegChildren(); // rack1's decoder and recorder, at least
     expect(pidsWhileStreaming.length).toBeGreaterThanOrEqual(2);
-    await waitFor('rack1 to end', () => status().cameras.find((c) => c.id === 'rack1')?.state === 'ended', 60_000);
+    await waitUntil('rack1 to end', () => status().cameras.find((c) => c.id === 'rack1')?.state === 'ended', 60_000);
     await new Promise((r) => setTimeout(r, 500));
     const [rack, broken] = status().cameras;
     expect(rack!.analysedFrames).toBeGreaterThan(50);

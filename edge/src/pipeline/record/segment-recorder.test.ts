@@ -7,6 +7,7 @@ import { requireOpencvData } from '../../../test/fixtures.js';
 import { cutH264Clip, ffprobeJson, isRunning } from '../../../test/video-clips.js';
 import { SegmentRecorder, type RecordedSegment, type RecorderCameraConfig } from './segment-recorder.js';
 import { dayFolders, parseSegmentListLine, segmentOutputOptions, segmentOutputPattern, segmentPath } from './segment-output-args.js';
+import { waitUntil } from '../../../test/wait-until.js';
 
 let dir = '';
 let clip = '';
@@ -16,13 +17,7 @@ function camera(id: string): RecorderCameraConfig {
   return { id, source: clip, loop: true, record: { enabled: true, segmentSeconds: 5 }, stallSeconds: 5 };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> => waitUntil(what, check, timeoutMs);
 
 beforeAll(async () => {
   requireOpencvData();

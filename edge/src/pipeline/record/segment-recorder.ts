@@ -16,7 +16,7 @@ import { locateFfmpeg } from '../decode/ffmpeg-binaries.js';
 import type { BackoffOptions } from '../source/backoff.js';
 import { ffmpegInput, type FfmpegInput } from '../source/ffmpeg-input-args.js';
 import { launchFfmpeg, type LaunchedFfmpeg } from '../source/launch-ffmpeg.js';
-import { SupervisedFfmpeg, type SourceState, type StateChange } from '../source/supervised-ffmpeg.js';
+import { superviseCamera, type SupervisedFfmpeg, type SourceState, type StateChange } from '../source/supervised-ffmpeg.js';
 import {
   dayFolders, parseSegmentListLine, recorderGlobalOptions, segmentOutputOptions, segmentOutputPattern, segmentPath,
   type SegmentListEntry,
@@ -70,15 +70,11 @@ export class SegmentRecorder {
   constructor(readonly camera: RecorderCameraConfig, private readonly options: SegmentRecorderOptions) {
     this.root = join(options.dataDir, 'recordings');
     this.input = ffmpegInput({ source: camera.source, loop: camera.loop, ioTimeoutSeconds: camera.stallSeconds });
-    this.supervisor = new SupervisedFfmpeg({
-      camera: camera.id,
+    this.supervisor = superviseCamera({
+      camera,
       role: 'recorder',
-      source: camera.source,
-      stallMs: camera.stallSeconds * 1000,
-      connectTimeoutMs: (options.connectTimeoutSeconds ?? Math.max(camera.stallSeconds, 15)) * 1000,
-      backoff: options.backoff,
       endsAtEof: this.input.endsAtEof,
-      graceMs: options.graceMs,
+      tuning: options,
       launch: () => this.launch(),
       onStateChange: (change) => {
         if (change.state === 'backoff' && this.audio && change.lastError && AUDIO_REFUSED.test(change.lastError)) {

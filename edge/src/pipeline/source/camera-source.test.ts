@@ -13,6 +13,7 @@ import { PEDESTRIAN_VIDEO, requireOpencvData } from '../../../test/fixtures.js';
 import { startRtspServer, type RtspTestServer } from '../../../test/rtsp-server.js';
 import { cutH264Clip, isRunning } from '../../../test/video-clips.js';
 import { CameraSource, type CameraFrame, type CameraSourceConfig, type StateChange } from './camera-source.js';
+import { waitUntil } from '../../../test/wait-until.js';
 
 const run = promisify(execFile);
 const FAST_BACKOFF = { initialMs: 300, maxMs: 1000 };
@@ -32,13 +33,7 @@ function open(config: CameraSourceConfig, changes: StateChange[] = []): CameraSo
   return source.start();
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> => waitUntil(what, check, timeoutMs);
 
 beforeAll(async () => {
   requireOpencvData();

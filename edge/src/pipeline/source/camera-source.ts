@@ -15,7 +15,7 @@ import { launchFfmpeg, type LaunchedFfmpeg } from './launch-ffmpeg.js';
 import { NewestFrameMailbox } from './newest-frame-mailbox.js';
 import { PpmStreamParser } from './ppm-stream-parser.js';
 import { RateWindow } from './rate-window.js';
-import { SupervisedFfmpeg, type SourceState, type StateChange } from './supervised-ffmpeg.js';
+import { superviseCamera, type SupervisedFfmpeg, type SourceState, type StateChange } from './supervised-ffmpeg.js';
 
 export type { SourceState, StateChange } from './supervised-ffmpeg.js';
 
@@ -77,15 +77,11 @@ export class CameraSource {
 
   constructor(readonly camera: CameraSourceConfig, private readonly options: CameraSourceOptions = {}) {
     this.input = ffmpegInput({ source: camera.source, loop: camera.loop, ioTimeoutSeconds: camera.stallSeconds });
-    this.supervisor = new SupervisedFfmpeg({
-      camera: camera.id,
+    this.supervisor = superviseCamera({
+      camera,
       role: 'source',
-      source: camera.source,
-      stallMs: camera.stallSeconds * 1000,
-      connectTimeoutMs: (options.connectTimeoutSeconds ?? Math.max(camera.stallSeconds, 15)) * 1000,
-      backoff: options.backoff,
       endsAtEof: this.input.endsAtEof,
-      graceMs: options.graceMs,
+      tuning: options,
       launch: () => this.launch(),
       onStateChange: (change) => {
         if (change.state === 'ended' || change.state === 'stopped') this.closeMailboxes();

@@ -53,6 +53,32 @@ export interface SupervisorOptions {
   onStateChange?: (change: StateChange) => void;
 }
 
+/** What a camera's decoder and recorder share when supervising their ffmpeg. */
+export interface CameraSupervision {
+  camera: { id: string; source: string; stallSeconds: number };
+  role: SupervisorOptions['role'];
+  endsAtEof: boolean;
+  tuning: { connectTimeoutSeconds?: number; backoff?: Partial<BackoffOptions>; graceMs?: number };
+  launch(): Promise<SupervisedRun>;
+  onStateChange(change: StateChange): void;
+}
+
+/** Supervisor options from a camera's config: stall timeout, and a first connect of at least 15 s. */
+export function superviseCamera(s: CameraSupervision): SupervisedFfmpeg {
+  return new SupervisedFfmpeg({
+    camera: s.camera.id,
+    role: s.role,
+    source: s.camera.source,
+    stallMs: s.camera.stallSeconds * 1000,
+    connectTimeoutMs: (s.tuning.connectTimeoutSeconds ?? Math.max(s.camera.stallSeconds, 15)) * 1000,
+    backoff: s.tuning.backoff,
+    endsAtEof: s.endsAtEof,
+    graceMs: s.tuning.graceMs,
+    launch: s.launch,
+    onStateChange: s.onStateChange,
+  });
+}
+
 export class SupervisedFfmpeg {
   private state: SourceState = 'stopped';
   private since = Date.now();
