@@ -4,6 +4,7 @@
  * cut by a power loss still plays up to the last packet written.
  */
 import { join } from 'node:path';
+import { CURRENT_FFMPEG, type FfmpegCapabilities } from '../decode/ffmpeg-capabilities.js';
 
 export interface SegmentOutputOptions {
   /** `<dataDir>/recordings` */
@@ -15,8 +16,9 @@ export interface SegmentOutputOptions {
 }
 
 /** Options before `-i`: progress (for stall detection) and the segment list both go to stdout. */
-export function recorderGlobalOptions(): string[] {
-  return ['-hide_banner', '-nostats', '-loglevel', 'error', '-progress', 'pipe:1', '-stats_period', '1'];
+export function recorderGlobalOptions(caps: FfmpegCapabilities = CURRENT_FFMPEG): string[] {
+  // Without -stats_period (ffmpeg < 4.4) progress comes every 0.5 s, which serves as well.
+  return ['-hide_banner', '-nostats', '-loglevel', 'error', '-progress', 'pipe:1', ...(caps.statsPeriod ? ['-stats_period', '1'] : [])];
 }
 
 export function segmentOutputPattern(options: Pick<SegmentOutputOptions, 'root' | 'camera'>): string {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import type { CameraConfig } from '../../config/schema.js';
 import { locateFfmpeg } from '../decode/ffmpeg-binaries.js';
+import { ffmpegCapabilities } from '../decode/ffmpeg-capabilities.js';
 import type { BackoffOptions } from '../source/backoff.js';
 import { ffmpegInput, type FfmpegInput } from '../source/ffmpeg-input-args.js';
 import { launchFfmpeg, type LaunchedFfmpeg } from '../source/launch-ffmpeg.js';
@@ -118,9 +119,12 @@ export class SegmentRecorder {
   private async launch(): Promise<LaunchedFfmpeg> {
     // ffmpeg's segment muxer does not create folders: today's and tomorrow's exist before midnight.
     await this.ensureFolders();
-    const command = ffmpeg(this.input.input)
-      .setFfmpegPath(locateFfmpeg(this.options.ffmpegPath).path)
-      .inputOptions([...recorderGlobalOptions(), ...this.input.inputOptions])
+    const bin = locateFfmpeg(this.options.ffmpegPath).path;
+    const caps = await ffmpegCapabilities(bin);
+    const input = ffmpegInput({ source: this.camera.source, loop: this.camera.loop, ioTimeoutSeconds: this.camera.stallSeconds, caps });
+    const command = ffmpeg(input.input)
+      .setFfmpegPath(bin)
+      .inputOptions([...recorderGlobalOptions(caps), ...input.inputOptions])
       .output(segmentOutputPattern({ root: this.root, camera: this.camera.id }))
       .outputOptions(segmentOutputOptions({ root: this.root, camera: this.camera.id, segmentSeconds: this.camera.record.segmentSeconds, audio: this.audio }));
     const run = await launchFfmpeg(command, 'file');

@@ -8,6 +8,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import type { CameraConfig } from '../../config/schema.js';
 import type { RgbFrame } from '../types.js';
 import { locateFfmpeg } from '../decode/ffmpeg-binaries.js';
+import { ffmpegCapabilities } from '../decode/ffmpeg-capabilities.js';
 import type { BackoffOptions } from './backoff.js';
 import { ffmpegInput, type FfmpegInput } from './ffmpeg-input-args.js';
 import { FFMPEG_QUIET, frameFilters, frameOutputOptions } from './frame-output-args.js';
@@ -162,11 +163,14 @@ export class CameraSource {
 
   private async launch(): Promise<LaunchedFfmpeg> {
     const { fps, width } = this.camera.analysis;
-    const command = ffmpeg(this.input.input)
-      .setFfmpegPath(locateFfmpeg(this.options.ffmpegPath).path)
-      .inputOptions([...FFMPEG_QUIET, ...this.input.inputOptions])
+    const bin = locateFfmpeg(this.options.ffmpegPath).path;
+    const caps = await ffmpegCapabilities(bin);
+    const input = ffmpegInput({ source: this.camera.source, loop: this.camera.loop, ioTimeoutSeconds: this.camera.stallSeconds, caps });
+    const command = ffmpeg(input.input)
+      .setFfmpegPath(bin)
+      .inputOptions([...FFMPEG_QUIET, ...input.inputOptions])
       .videoFilters(frameFilters({ fps, width }))
-      .outputOptions(frameOutputOptions());
+      .outputOptions(frameOutputOptions(caps));
     const run = await launchFfmpeg(command, 'pipe');
     const frameMs = 1000 / fps;
     let n = 0;

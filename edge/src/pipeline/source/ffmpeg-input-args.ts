@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CURRENT_FFMPEG, type FfmpegCapabilities } from '../decode/ffmpeg-capabilities.js';
 
 export type SourceKind = 'rtsp' | 'http' | 'file' | 'v4l2';
 
@@ -12,6 +13,8 @@ export interface InputArgsOptions {
   loop: boolean;
   /** Network read/connect timeout; ffmpeg then fails instead of hanging on a dead camera. */
   ioTimeoutSeconds: number;
+  /** What the ffmpeg in use understands; default a current ffmpeg. */
+  caps?: FfmpegCapabilities;
 }
 
 export interface FfmpegInput {
@@ -42,11 +45,12 @@ export function sourceFilePath(source: string): string {
 export function ffmpegInput(options: InputArgsOptions): FfmpegInput {
   const kind = sourceKind(options.source);
   const timeoutUs = String(Math.round(options.ioTimeoutSeconds * 1_000_000));
+  const caps = options.caps ?? CURRENT_FFMPEG;
   switch (kind) {
     case 'rtsp':
-      // ffmpeg ≥ 5 names the socket I/O timeout `-timeout` (µs); `-stimeout` is gone. TCP
+      // The socket I/O timeout (µs) is `-timeout` in ffmpeg ≥ 5 and `-stimeout` before. TCP
       // interleaving survives NAT and lossy Wi-Fi where UDP RTP smears frames.
-      return { kind, input: options.source, inputOptions: ['-rtsp_transport', 'tcp', '-timeout', timeoutUs], endsAtEof: false };
+      return { kind, input: options.source, inputOptions: ['-rtsp_transport', 'tcp', caps.rtspTimeoutOption, timeoutUs], endsAtEof: false };
     case 'http':
       // MJPEG and HLS: ffmpeg's own reconnect bridges short hiccups; longer outages end ffmpeg
       // and the supervisor's backoff takes over.
@@ -54,7 +58,8 @@ export function ffmpegInput(options: InputArgsOptions): FfmpegInput {
         kind,
         input: options.source,
         inputOptions: [
-          '-reconnect', '1', '-reconnect_streamed', '1', '-reconnect_on_network_error', '1',
+          '-reconnect', '1', '-reconnect_streamed', '1',
+          ...(caps.reconnectOnNetworkError ? ['-reconnect_on_network_error', '1'] : []),
           '-reconnect_delay_max', '5', '-rw_timeout', timeoutUs,
         ],
         endsAtEof: false,

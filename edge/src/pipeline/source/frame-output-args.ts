@@ -5,6 +5,8 @@
  * resolution mid-stream still splits into whole frames.
  */
 
+import { CURRENT_FFMPEG, type FfmpegCapabilities } from '../decode/ffmpeg-capabilities.js';
+
 export interface FrameOutputOptions {
   fps: number;
   /** Maximum output width; never upscaled; height follows the display aspect ratio; both even. */
@@ -21,8 +23,10 @@ export function frameFilters(options: FrameOutputOptions): string[] {
   ];
 }
 
-export function frameOutputOptions(): string[] {
-  return ['-an', '-sn', '-dn', '-fps_mode', 'passthrough', '-pix_fmt', 'rgb24', '-c:v', 'ppm', '-f', 'image2pipe'];
+export function frameOutputOptions(caps: FfmpegCapabilities = CURRENT_FFMPEG): string[] {
+  // The fps filter already made the rate; passthrough keeps the muxer from duplicating or dropping.
+  const passthrough = caps.fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];
+  return ['-an', '-sn', '-dn', ...passthrough, '-pix_fmt', 'rgb24', '-c:v', 'ppm', '-f', 'image2pipe'];
 }
 
 /** Options before `-i`: quiet except errors (kept for lastError), no progress chatter. */
