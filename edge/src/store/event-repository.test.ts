@@ -1,25 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isUuidV7 } from './ids.js';
 import {
-  EventEndedError, StoreValidationError, UnknownEventError, openStore, type NewEvent, type Store, type StoreOptions,
+  EventEndedError, StoreValidationError, UnknownEventError, type NewEvent, type Store,
 } from './store.js';
+import { thrown, useTempStores } from '../../test/temp-store.js';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-function open(options: StoreOptions = {}, dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mimamori-events-'))): Store {
-  dirs.push(dataDir);
-  const store = openStore(dataDir, options);
-  stores.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const open = useTempStores('mimamori-events-');
 
 const T0 = Date.UTC(2025, 5, 1, 5, 0, 0); // 14:00 JST
 
@@ -30,14 +17,6 @@ function atm(overrides: Partial<NewEvent> = {}): NewEvent {
   };
 }
 
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('events lifecycle', () => {
   it('start → update → end, with defaults and the store clock', () => {

@@ -1,22 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { StoreValidationError, openStore, type Store, type StoreOptions } from './store.js';
+import { describe, expect, it } from 'vitest';
+import { StoreValidationError } from './store.js';
+import { useTempStores } from '../../test/temp-store.js';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-function open(options: StoreOptions = {}): Store {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mimamori-health-'));
-  dirs.push(dataDir);
-  const store = openStore(dataDir, options);
-  stores.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const open = useTempStores('mimamori-health-');
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;

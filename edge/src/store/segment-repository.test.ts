@@ -1,35 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SegmentError, StoreValidationError, openStore, type Store } from './store.js';
+import { describe, expect, it } from 'vitest';
+import { SegmentError, StoreValidationError, type Store } from './store.js';
+import { thrown, useTempStores } from '../../test/temp-store.js';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-function open(): Store {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mimamori-segments-'));
-  dirs.push(dataDir);
-  const store = openStore(dataDir, { now: () => 42 });
-  stores.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const openWith = useTempStores('mimamori-segments-');
+const open = (): Store => openWith({ now: () => 42 });
 
 const T0 = Date.UTC(2025, 5, 1);
 const S = 1000;
 
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('segments', () => {
   it('adds, completes and counts segments', () => {
