@@ -108,3 +108,25 @@ describe.skipIf(!hasEvalSet)('phone_at_atm on a real phone-call photo held 10 s'
     expect(sink.events).toEqual([]);
   });
 });
+
+describe.skipIf(!hasEvalSet)('behaviours on real phone videos from the development set', () => {
+  const zones = [
+    { id: 'atm-front', kind: 'atm', atmId: 'atm1', polygon: WHOLE_FRAME },
+    { id: 'cards', kind: 'emoney_rack', dwellSeconds: 5, polygon: WHOLE_FRAME },
+  ];
+
+  it('a woman walking a corridor on a call: one high phone_at_atm, and lingering at high severity', async () => {
+    const sink = await runClip(camera(zones), join(EVAL_ROOT, 'videos/pexels4105024_phone_call_corridor.mp4'), 5);
+    const starts = sink.events.filter((e) => e.type === 'start');
+    expect(starts.filter((e) => e.behaviour === 'phone_at_atm')).toEqual([expect.objectContaining({ severity: 'high', phone: 'call' })]);
+    expect(starts.filter((e) => e.behaviour === 'emoney_lingering')).toEqual([expect.objectContaining({ severity: 'high' })]);
+    expect(sink.events.filter((e) => e.type === 'end')).toHaveLength(2);
+  });
+
+  it('a person holding a phone (not at the ear): phone_at_atm of medium severity only', async () => {
+    const sink = await runClip(camera(zones), join(EVAL_ROOT, 'videos/pexels3252428_holding_phone.mp4'), 5);
+    const atm = sink.events.filter((e) => e.behaviour === 'phone_at_atm' && e.type === 'start');
+    expect(atm).toHaveLength(1);
+    expect(atm[0]).toMatchObject({ severity: 'medium', phone: 'hand' });
+  });
+});
