@@ -135,9 +135,34 @@ export const cameraSchema = z
 export const mqttSchema = z
   .object({
     url: z.string().regex(/^(mqtts?|wss?):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://').optional()
-      .describe('External broker; omitted → the embedded broker'),
+      .describe('External broker (mosquitto is the reference); omitted → the embedded broker'),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional().describe('Prefer passwordFile: a config file is often readable by more people'),
+    passwordFile: z.string().min(1).optional().describe('File holding the MQTT password (first line)'),
+    clientId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional().describe('Default mimamori-<site>'),
+    tls: z
+      .object({
+        ca: z.string().min(1).optional().describe('CA certificate file (PEM) for mqtts:// or wss://'),
+        cert: z.string().min(1).optional().describe('Client certificate file (PEM)'),
+        key: z.string().min(1).optional().describe('Client key file (PEM)'),
+        rejectUnauthorized: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
+    embedded: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.int().min(0).max(65535).default(1883),
+        wsPort: z.int().min(0).max(65535).default(8083).describe('MQTT over WebSocket for the dashboard'),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 1883, wsPort: 8083 }),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.password && m.passwordFile) ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'give password or passwordFile, not both' });
+    if (m.tls?.cert && !m.tls.key) ctx.addIssue({ code: 'custom', path: ['tls', 'key'], message: 'required with tls.cert' });
+  }, EVEN_WITH_OTHER_ISSUES);
 
 export const httpSchema = z
   .object({
@@ -159,7 +184,7 @@ export const configSchema = z
       .strict()
       .default({}),
     perception: perceptionSchema.default(perceptionSchema.parse({})),
-    mqtt: mqttSchema.default({}),
+    mqtt: mqttSchema.default(() => mqttSchema.parse({})),
     http: httpSchema.default({ host: '127.0.0.1', port: 8080 }),
     cameras: z.array(cameraSchema).default([]),
   })
