@@ -70,6 +70,29 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'mqtt outbox',
+    up: (db) => {
+      // Every MQTT message is written here before it is sent and marked once the broker has it,
+      // so neither a broker outage nor an agent restart loses one. AUTOINCREMENT: a seq is never
+      // reused, even after pruning, because subscribers de-duplicate by it.
+      db.exec(`
+        CREATE TABLE outbox (
+          seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+          topic        TEXT NOT NULL CHECK (length(topic) BETWEEN 1 AND 256),
+          payload      TEXT NOT NULL CHECK (json_valid(payload)),
+          qos          INTEGER NOT NULL CHECK (qos IN (0, 1)),
+          retain       INTEGER NOT NULL CHECK (retain IN (0, 1)),
+          created_at   INTEGER NOT NULL,
+          published_at INTEGER,
+          attempts     INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+          last_error   TEXT
+        ) STRICT;
+        CREATE INDEX outbox_published ON outbox (published_at);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

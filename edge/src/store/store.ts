@@ -9,6 +9,7 @@ import { createEventRepository, type EventRepository } from './event-repository.
 import { createHealthRepository, DEFAULT_HEALTH_RETENTION_MS, type HealthRepository } from './health-repository.js';
 import { newId as processIds, type UuidV7Generator } from './ids.js';
 import type { MigrationResult } from './migrate.js';
+import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
 import { createSegmentRepository, type SegmentRepository } from './segment-repository.js';
 import { relativePath, validate } from './validation.js';
 
@@ -31,6 +32,8 @@ export interface Store {
   readonly events: EventRepository;
   readonly health: HealthRepository;
   readonly segments: SegmentRepository;
+  /** MQTT messages written before they are published; see outbox-repository.ts. */
+  readonly outbox: OutboxRepository;
   /** Absolute path of a stored relative path (snapshotPath, segment path). */
   resolve(relative: string): string;
   /** Closes the database; idempotent. Repository calls after close() throw. */
@@ -57,6 +60,7 @@ function compose(db: Database, file: string, migration: MigrationResult, options
     events: createEventRepository(db, clock, options.newId ?? processIds),
     health: createHealthRepository(db, clock, options.healthRetentionMs ?? DEFAULT_HEALTH_RETENTION_MS),
     segments: createSegmentRepository(db, clock),
+    outbox: createOutboxRepository(db, clock),
     resolve(relative) {
       return path.join(dir, validate('store.resolve', relativePath, relative));
     },
@@ -72,6 +76,7 @@ export type {
   Behaviour, EventEndPatch, EventPatch, EventQuery, EventRecord, EventRepository, NewEvent, PhoneState, Severity,
 } from './event-repository.js';
 export type { CameraState, HealthRecord, HealthRepository, HealthSample } from './health-repository.js';
+export type { NewOutboxMessage, OutboxMessage, OutboxQos, OutboxRepository } from './outbox-repository.js';
 export type { Container, NewSegment, SegmentRange, SegmentRecord, SegmentRepository } from './segment-repository.js';
 export { EventEndedError, SchemaVersionError, SegmentError, StoreValidationError, UnknownEventError } from './errors.js';
 export { formatTimestamp } from './timestamps.js';

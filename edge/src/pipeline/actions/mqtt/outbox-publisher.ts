@@ -1,0 +1,187 @@
+/**
+ * Publishes the store's outbox over the MQTT connection, strictly in seq order: one message in
+ * flight at a time, marked published only once the broker has it (PUBACK for QoS 1). Whatever is
+ * pending, from before a disconnect or a restart of the agent, goes out after the next connect.
+ *
+ * Delivery is at least once (see outbox-repository.ts): a message is sent again when its
+ * acknowledgement was lost or late, so subscribers drop a `seq` they have already seen.
+ */
+import type { Logger } from '../../../log/logger.js';
+import type { NewOutboxMessage, Store } from '../../../store/store.js';
+import type { MqttConnection } from './mqtt-connection.js';
+
+export interface OutboxPublisherOptions {
+  /** First wait after a failed publish, doubled per failure up to maxBackoffMs (default 1000). */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /**
+   * A publish not acknowledged in this time counts as failed and is retried (default 30 s); the
+   * late acknowledgement of the first copy may still come, hence possible duplicates.
+   */
+  readonly ackTimeoutMs?: number;
+  /** Rows read per query while draining (default 100). */
+  readonly batchSize?: number;
+  readonly now?: () => number;
+}
+
+export class OutboxPublisher {
+  readonly #store: Store;
+  readonly #connection: MqttConnection;
+  readonly #log: Logger;
+  readonly #minBackoffMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #ackTimeoutMs: number;
+  readonly #batchSize: number;
+  readonly #now: () => number;
+
+  #started = false;
+  #closed = false;
+  #draining: Promise<void> | undefined;
+  /** Set when asked to drain while a drain is running, so a message enqueued meanwhile is not left behind. */
+  #again = false;
+  #backoffMs = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+  /** Wakes a drain waiting on a publish when close() is called. */
+  #abort: (() => void) | undefined;
+  /** The last failure reported in the log, so a long outage is one line, not one per retry. */
+  #lastFailure: string | undefined;
+
+  constructor(store: Store, connection: MqttConnection, log: Logger, options: OutboxPublisherOptions = {}) {
+    this.#store = store;
+    this.#connection = connection;
+    this.#log = log;
+    this.#minBackoffMs = options.minBackoffMs ?? 1000;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+    this.#batchSize = options.batchSize ?? 100;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Starts draining what the store holds and resumes on every reconnect. */
+  start(): void {
+    if (this.#closed) throw new Error('outbox publisher: start() after close()');
+    if (this.#started) return;
+    this.#started = true;
+    this.#unsubscribe = this.#connection.onConnect(() => {
+      // A fresh connection is worth trying at once, whatever the backoff said.
+      this.#clearRetry();
+      this.#backoffMs = 0;
+      this.#nudge();
+    });
+    const pending = this.#store.outbox.pendingCount();
+    if (pending > 0) this.#log.info('outbox has pending messages', { pending });
+    this.#nudge();
+  }
+
+  /** Writes the message to the outbox (durable from here on), then starts publishing it. */
+  enqueue(message: NewOutboxMessage): { seq: number } {
+    if (this.#closed) throw new Error(`outbox publisher: enqueue(${message.topic}) after close()`);
+    const queued = this.#store.outbox.enqueue(message);
+    if (this.#started) this.#nudge();
+    return queued;
+  }
+
+  /** Stops publishing; an unacknowledged message stays pending for the next start. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#clearRetry();
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#abort?.();
+    await this.#draining;
+  }
+
+  #nudge(): void {
+    if (this.#closed || this.#retryTimer !== undefined) return;
+    if (this.#draining !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#draining = this.#drain()
+      .catch((error: unknown) => {
+        // Only the store can fail here (closed underneath us, disk full); try again later.
+        this.#log.error('outbox drain failed', { error });
+        this.#scheduleRetry();
+      })
+      .finally(() => {
+        this.#draining = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.#nudge();
+        }
+      });
+  }
+
+  async #drain(): Promise<void> {
+    while (!this.#closed && this.#connection.connected) {
+      this.#again = false;
+      const batch = this.#store.outbox.pending(this.#batchSize);
+      if (batch.length === 0) return;
+      for (const message of batch) {
+        if (this.#closed || !this.#connection.connected) return;
+        const outcome = await this.#publish(message.topic, message.payload, message.qos, message.retain);
+        if (this.#closed) return;
+        if (outcome !== undefined) {
+          this.#store.outbox.markFailed(message.seq, outcome.message);
+          if (outcome.message !== this.#lastFailure) {
+            this.#lastFailure = outcome.message;
+            this.#log.warn('outbox publish failed, will retry', {
+              seq: message.seq,
+              topic: message.topic,
+              error: outcome.message,
+              attempts: message.attempts + 1,
+            });
+          }
+          this.#scheduleRetry();
+          return;
+        }
+        this.#store.outbox.markPublished(message.seq, this.#now());
+        if (this.#lastFailure !== undefined) {
+          this.#lastFailure = undefined;
+          this.#log.info('outbox publishing again', { seq: message.seq });
+        }
+        this.#backoffMs = 0;
+      }
+    }
+  }
+
+  /** undefined when the broker has the message, else the error; also settles on close(). */
+  async #publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): Promise<Error | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.#connection.publish(topic, payload, { qos, retain }).then(
+          () => undefined,
+          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        ),
+        new Promise<Error>((resolve) => {
+          timer = setTimeout(
+            () => resolve(new Error(`mqtt publish to ${topic}: no acknowledgement within ${this.#ackTimeoutMs} ms`)),
+            this.#ackTimeoutMs,
+          );
+        }),
+        new Promise<Error>((resolve) => {
+          this.#abort = () => resolve(new Error('outbox publisher closed'));
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.#abort = undefined;
+    }
+  }
+
+  #scheduleRetry(): void {
+    if (this.#closed || this.#retryTimer !== undefined) return;
+    this.#backoffMs = this.#backoffMs === 0 ? this.#minBackoffMs : Math.min(this.#backoffMs * 2, this.#maxBackoffMs);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#nudge();
+    }, this.#backoffMs);
+  }
+
+  #clearRetry(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+}
