@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENCV_DATA, requireOpencvData } from '../test/fixtures.js';
 import { stillClip } from '../test/media-clips.js';
@@ -29,6 +30,8 @@ function ffmpegChildren(): number[] {
 let dir: string;
 let agent: Agent;
 let pidsWhileStreaming: number[] = [];
+let subscriber: mqtt.MqttClient | null = null;
+const messages: { topic: string; payload: Record<string, unknown> | string; retain: boolean }[] = [];
 const logs: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
@@ -39,6 +42,8 @@ beforeAll(async () => {
     site: 'test-store',
     dataDir: join(dir, 'data'),
     http: { host: '127.0.0.1', port: 0 },
+    mqtt: { embedded: { host: '127.0.0.1', port: 0, wsPort: 0 } },
+    alerts: { clerkLanguage: 'ja', atmLanguages: ['ja', 'en'], dashboardUrl: 'http://127.0.0.1:8080/' },
     cameras: [
       {
         id: 'rack1', source: clip, analysis: { fps: 5, width: 640 }, record: { segmentSeconds: 5 },
@@ -49,9 +54,17 @@ beforeAll(async () => {
   });
   agent = new Agent(config, { log: createLogger('test', { level: 'info', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) }) });
   await agent.start();
+  subscriber = await mqtt.connectAsync(agent.mqttUrl!);
+  subscriber.on('message', (topic, payload, packet) => {
+    const text = payload.toString();
+    // The status topic carries plain `online`/`offline`; everything else is JSON.
+    messages.push({ topic, payload: topic.endsWith('/status') ? text : JSON.parse(text) as Record<string, unknown>, retain: packet.retain });
+  });
+  await subscriber.subscribeAsync('mimamori/test-store/#', { qos: 1 });
 }, 60_000);
 
 afterAll(async () => {
+  await subscriber?.endAsync();
   await agent?.close();
 });
 
@@ -89,6 +102,27 @@ describe('agent', () => {
     expect(logs.length).toBeLessThan(60);
     expect(logs.some((l) => l.msg === 'camera state' && l.camera === 'broken' && l.state === 'backoff')).toBe(true);
   }, 90_000);
+
+  it('publishes the event lifecycle and a clerk alert over the embedded broker, never an image', async () => {
+    await waitUntil('the end message', () => messages.some((m) => m.topic === 'mimamori/test-store/rack1/events' && (m.payload as Record<string, unknown>).type === 'end'), 15_000);
+    expect(messages.find((m) => m.topic === 'mimamori/test-store/status')).toMatchObject({ payload: 'online', retain: true });
+    const events = messages.filter((m) => m.topic === 'mimamori/test-store/rack1/events').map((m) => m.payload as Record<string, unknown>);
+    expect(events.map((e) => e.type)).toEqual(['start', ...events.slice(1, -1).map(() => 'update'), 'end']);
+    const seqs = events.map((e) => e.seq as number);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(1);
+    expect(events[0]).toMatchObject({ behaviour: 'emoney_lingering', camera: 'rack1', zone: 'cards', severity: 'medium' });
+    expect(events[0]!.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+    const alerts = messages.filter((m) => m.topic === 'mimamori/test-store/clerk/alerts');
+    expect(alerts).toHaveLength(1);
+    const alert = alerts[0]!.payload as Record<string, unknown>;
+    expect(alert).toMatchObject({ eventId: events[0]!.eventId, behaviour: 'emoney_lingering', lang: 'ja', zone: 'cards', camera: 'rack1' });
+    expect(alert.text).toMatch(/電話/);
+    expect(alert.snapshotUrl).toBe(`http://127.0.0.1:8080/api/events/${String(events[0]!.eventId)}/snapshot`);
+    // Events only: no image bytes, no snapshot paths on the device's disk.
+    for (const m of messages) expect(JSON.stringify(m.payload)).not.toMatch(/jpe?g|base64|snapshots\//i);
+    expect(messages.some((m) => m.topic.includes('/atm/'))).toBe(false);
+  }, 30_000);
 
   it('indexes recorded segments and stops every ffmpeg on close', async () => {
     await agent.close();

@@ -3,7 +3,7 @@
  * analysis loop, recorder) and the HTTP status endpoint, and stops them in reverse order.
  * Constructors only assign; start() does the work; close() undoes it.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { HttpError, startStatusServer, type StatusServer } from './api/status-server.js';
 import type { CameraConfig, Config } from './config/schema.js';
@@ -17,6 +17,10 @@ import { SegmentRecorder, type RecordedSegment } from './pipeline/record/segment
 import { CameraSource, type StateChange } from './pipeline/source/camera-source.js';
 import { eventJsonLine } from './cli/events-command.js';
 import { openStore, type Store } from './store/store.js';
+import { AlertDispatcher } from './pipeline/actions/alert-dispatcher.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './pipeline/actions/mqtt/embedded-broker.js';
+import { connectMqtt, redactUrl, type MqttConnection } from './pipeline/actions/mqtt/mqtt-connection.js';
+import { OutboxPublisher } from './pipeline/actions/mqtt/outbox-publisher.js';
 
 interface CameraRuntime {
   config: CameraConfig;
@@ -38,6 +42,9 @@ export class Agent {
   private store: Store | null = null;
   private perception: AnalyzerPool | null = null;
   private http: StatusServer | null = null;
+  private broker: EmbeddedBroker | null = null;
+  private mqtt: MqttConnection | null = null;
+  private publisher: OutboxPublisher | null = null;
   private readonly cameras: CameraRuntime[] = [];
   private healthTimer: NodeJS.Timeout | null = null;
   private startedAt = 0;
@@ -59,8 +66,13 @@ export class Agent {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     this.store = openStore(dataDir);
     this.closeEventsLeftOpen(this.store);
+    await this.startMqtt(log.child('mqtt'));
+    const alerts = new AlertDispatcher(config.site, this.publisher!, config.alerts, log.child('alerts'));
     this.perception = await createPerception(config.perception);
-    const sink = new EventRecorder(this.store, log.child('events'), options.onEvent);
+    const sink = new EventRecorder(this.store, log.child('events'), (e) => {
+      alerts.handle(e);
+      options.onEvent?.(e);
+    });
 
     for (const camera of config.cameras.filter((c) => c.enabled)) {
       const camLog = log.child('camera');
@@ -97,6 +109,12 @@ export class Agent {
     return {
       site: this.config.site,
       startedAt: new Date(this.startedAt).toISOString(),
+      mqtt: {
+        url: redactUrl(this.config.mqtt.url ?? this.broker?.url ?? ''),
+        embedded: this.broker !== null,
+        connected: this.mqtt?.connected ?? false,
+        pending: this.store?.outbox.pendingCount() ?? 0,
+      },
       cameras: this.cameras.map((c) => {
         const s = c.source.status();
         return {
@@ -119,6 +137,38 @@ export class Agent {
     };
   }
 
+  /** The broker (embedded unless mqtt.url is set), the connection, and the outbox publisher. */
+  private async startMqtt(log: Logger): Promise<void> {
+    const { mqtt, site } = this.config;
+    if (!mqtt.url) {
+      this.broker = await startEmbeddedBroker(mqtt.embedded);
+      log.info('embedded broker started', { url: this.broker.url, wsUrl: this.broker.wsUrl });
+    }
+    let password = mqtt.password;
+    if (mqtt.passwordFile) {
+      try {
+        password = (await readFile(mqtt.passwordFile, 'utf8')).split('\n')[0]?.trim();
+      } catch (err) {
+        throw new Error(`mqtt.passwordFile: cannot read ${mqtt.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      }
+    }
+    this.mqtt = connectMqtt({
+      url: mqtt.url ?? this.broker!.url,
+      clientId: mqtt.clientId ?? `mimamori-${site}`,
+      username: mqtt.username,
+      password,
+      tls: mqtt.tls,
+      statusTopic: `mimamori/${site}/status`,
+      log,
+    });
+    this.publisher = new OutboxPublisher(this.store!, this.mqtt, log);
+    this.publisher.start();
+  }
+
+  get mqttUrl(): string | null {
+    return this.config.mqtt.url ?? this.broker?.url ?? null;
+  }
+
   /** Waits until every camera's frames have ended (file sources without loop). */
   async idle(): Promise<void> {
     await Promise.all(this.cameras.map((c) => c.running));
@@ -132,6 +182,10 @@ export class Agent {
     await Promise.all(this.cameras.map((c) => c.source.close()));
     await Promise.all(this.cameras.map((c) => c.running));
     await Promise.all(this.cameras.map((c) => c.recorder?.close()));
+    // Whatever is not yet published stays in the outbox for the next start.
+    await this.publisher?.close();
+    await this.mqtt?.close();
+    await this.broker?.close();
     await this.perception?.close();
     this.store?.close();
     this.cameras.length = 0;

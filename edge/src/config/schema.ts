@@ -164,6 +164,17 @@ export const mqttSchema = z
     if (m.tls?.cert && !m.tls.key) ctx.addIssue({ code: 'custom', path: ['tls', 'key'], message: 'required with tls.cert' });
   }, EVEN_WITH_OTHER_ISSUES);
 
+export const alertsSchema = z
+  .object({
+    atmLanguages: z.array(z.string().min(2)).min(1)
+      .default(['ja', 'ja-x-easy', 'en', 'zh-Hans', 'ko', 'vi', 'ne', 'id', 'tl', 'pt-BR'])
+      .describe('Languages an ATM warning cycles through, first shown first (Japan\'s foreign residents are targeted too)'),
+    clerkLanguage: z.string().min(2).default('ja').describe('Language of clerk alerts'),
+    warningSeconds: z.int().min(5).max(600).default(60).describe('A shown ATM warning expires after this long unless cleared sooner'),
+    dashboardUrl: z.url().optional().describe('Base URL of the local dashboard, for snapshot links in clerk alerts'),
+  })
+  .strict();
+
 export const httpSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -186,6 +197,7 @@ export const configSchema = z
     perception: perceptionSchema.default(perceptionSchema.parse({})),
     mqtt: mqttSchema.default(() => mqttSchema.parse({})),
     http: httpSchema.default({ host: '127.0.0.1', port: 8080 }),
+    alerts: alertsSchema.default(() => alertsSchema.parse({})),
     cameras: z.array(cameraSchema).default([]),
   })
   .strict()
@@ -197,3 +209,5 @@ export type DetectorConfig = z.infer<typeof detectorSchema>;
 export type CameraConfig = z.infer<typeof cameraSchema>;
 export type ZoneConfig = z.infer<typeof zoneSchema>;
 export type ZoneKind = (typeof ZONE_KINDS)[number];
+export type AlertsConfig = z.infer<typeof alertsSchema>;
+export type MqttConfig = z.infer<typeof mqttSchema>;

@@ -23,8 +23,11 @@ export function clerkMessageKey(behaviour: BehaviourName, severity: Severity): M
 export interface AtmWarningInput {
   action: 'show' | 'clear';
   eventId: string;
-  /** Increases with every message for the event, so a display can drop one that arrives late. */
-  seq: number;
+  /**
+   * Increases with every message for the event, so a display can drop one that arrives late.
+   * Leave it out to let the MQTT outbox number the message (unique and increasing on the device).
+   */
+  seq?: number;
   behaviour: BehaviourName;
   severity: Severity;
   /** BCP-47 tags, first shown first; each is resolved to a catalogue language. */
@@ -40,7 +43,7 @@ export interface AtmWarningInput {
 export interface AtmWarningPayload {
   action: 'show' | 'clear';
   eventId: string;
-  seq: number;
+  seq?: number;
   messageKey: MessageKey;
   /** Catalogue languages, in the order asked for, without repeats after fallback. */
   languages: string[];
@@ -61,7 +64,7 @@ export function atmWarningPayload(input: AtmWarningInput): AtmWarningPayload {
   return {
     action: input.action,
     eventId: input.eventId,
-    seq: input.seq,
+    ...(input.seq === undefined ? {} : { seq: input.seq }),
     messageKey,
     languages,
     texts,
@@ -71,7 +74,7 @@ export function atmWarningPayload(input: AtmWarningInput): AtmWarningPayload {
 
 export interface ClerkAlertInput {
   eventId: string;
-  seq: number;
+  seq?: number;
   behaviour: BehaviourName;
   severity: Severity;
   /** Display names, as the clerk knows the places. */
@@ -85,7 +88,7 @@ export interface ClerkAlertInput {
 
 export interface ClerkAlertPayload {
   eventId: string;
-  seq: number;
+  seq?: number;
   behaviour: BehaviourName;
   severity: Severity;
   zone: string;
@@ -106,7 +109,7 @@ export function clerkAlertPayload(input: ClerkAlertInput): ClerkAlertPayload {
   });
   return {
     eventId: input.eventId,
-    seq: input.seq,
+    ...(input.seq === undefined ? {} : { seq: input.seq }),
     behaviour: input.behaviour,
     severity: input.severity,
     zone: input.zone,
@@ -118,7 +121,7 @@ export function clerkAlertPayload(input: ClerkAlertInput): ClerkAlertPayload {
   };
 }
 
-function checkIdentity(eventId: string, seq: number): void {
+function checkIdentity(eventId: string, seq: number | undefined): void {
   if (eventId === '') throw new RangeError('eventId is empty');
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`event ${eventId}: seq must be a non-negative integer, got ${seq}`);
+  if (seq !== undefined && (!Number.isSafeInteger(seq) || seq < 0)) throw new RangeError(`event ${eventId}: seq must be a non-negative integer, got ${seq}`);
 }
