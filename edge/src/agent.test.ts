@@ -57,7 +57,9 @@ beforeAll(async () => {
   subscriber = await mqtt.connectAsync(agent.mqttUrl!);
   subscriber.on('message', (topic, payload, packet) => {
     const text = payload.toString();
-    // The status topic carries plain `online`/`offline`; everything else is JSON.
+    // The status topic carries plain `online`/`offline`; the agent's other messages are JSON; acks
+    // this test publishes itself (some deliberately malformed) come back too and are skipped.
+    if (topic.endsWith('/ack')) return;
     messages.push({ topic, payload: topic.endsWith('/status') ? text : JSON.parse(text) as Record<string, unknown>, retain: packet.retain });
   });
   await subscriber.subscribeAsync('mimamori/test-store/#', { qos: 1 });
@@ -124,6 +126,26 @@ describe('agent', () => {
     expect(messages.some((m) => m.topic.includes('/atm/'))).toBe(false);
   }, 30_000);
 
+  it('records a valid clerk ack on its event and ignores malformed or unknown ones', async () => {
+    const eventId = String((messages.find((m) => m.topic === 'mimamori/test-store/clerk/alerts')!.payload as Record<string, unknown>).eventId);
+    const ackTopic = (id: string): string => `mimamori/test-store/clerk/alerts/${id}/ack`;
+    await subscriber!.publishAsync(ackTopic(eventId), 'not json', { qos: 1 });
+    await subscriber!.publishAsync(ackTopic(eventId), JSON.stringify({ by: 'x'.repeat(65) }), { qos: 1 });
+    await subscriber!.publishAsync(ackTopic('00000000-0000-7000-8000-000000000000'), JSON.stringify({ by: 'tanaka' }), { qos: 1 });
+    await subscriber!.publishAsync(ackTopic('..'), JSON.stringify({ by: 'tanaka' }), { qos: 1 });
+    await subscriber!.publishAsync(ackTopic(eventId), JSON.stringify({ by: 'tanaka', at: '2026-11-25T14:05:00.000+09:00' }), { qos: 1 });
+    await waitUntil('the ack to be recorded', () => logs.some((l) => l.msg === 'event acknowledged'), 5_000);
+    const ignored = logs.filter((l) => l.msg === 'ack ignored').map((l) => l.reason);
+    expect(ignored).toEqual([
+      'payload is not JSON',
+      expect.stringMatching(/^by: /),
+      'no such event',
+      'event id in the topic is malformed',
+    ]);
+    expect(logs.find((l) => l.msg === 'event acknowledged')).toMatchObject({ event: eventId, by: 'tanaka' });
+    expect((await fetch(`${agent.url}api/status`)).status).toBe(200); // still running
+  }, 20_000);
+
   it('indexes recorded segments and stops every ffmpeg on close', async () => {
     await agent.close();
     expect(ffmpegChildren()).toEqual([]);
@@ -137,6 +159,10 @@ describe('agent', () => {
         expect(s.bytes).toBeGreaterThan(0);
       }
       expect(store.events.list({ open: true })).toEqual([]);
+      const [event] = store.events.list();
+      expect(store.acks.forEvent(event!.id)).toEqual([
+        expect.objectContaining({ by: 'tanaka', source: 'mqtt', ackedAt: Date.parse('2026-11-25T05:05:00.000Z') }),
+      ]);
     } finally {
       store.close();
     }

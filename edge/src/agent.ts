@@ -17,6 +17,7 @@ import { SegmentRecorder, type RecordedSegment } from './pipeline/record/segment
 import { CameraSource, type StateChange } from './pipeline/source/camera-source.js';
 import { eventJsonLine } from './cli/events-command.js';
 import { openStore, type Store } from './store/store.js';
+import { AckListener } from './pipeline/actions/ack-listener.js';
 import { AlertDispatcher } from './pipeline/actions/alert-dispatcher.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './pipeline/actions/mqtt/embedded-broker.js';
 import { connectMqtt, redactUrl, type MqttConnection } from './pipeline/actions/mqtt/mqtt-connection.js';
@@ -68,6 +69,11 @@ export class Agent {
     this.closeEventsLeftOpen(this.store);
     await this.startMqtt(log.child('mqtt'));
     const alerts = new AlertDispatcher(config.site, this.publisher!, config.alerts, log.child('alerts'));
+    // Not awaited: with the broker down the subscription completes when it comes back, and the
+    // cameras must not wait for that.
+    new AckListener(config.site, this.store, this.mqtt!, (id) => alerts.acknowledged(id), log.child('acks'))
+      .start()
+      .catch((err: unknown) => log.error('ack subscription failed', { err }));
     this.perception = await createPerception(config.perception);
     const sink = new EventRecorder(this.store, log.child('events'), (e) => {
       alerts.handle(e);

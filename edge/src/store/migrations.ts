@@ -93,6 +93,25 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'event acknowledgements',
+    up: (db) => {
+      // Acks arrive during and after an event; ended events are immutable evidence, so an ack is
+      // a row of its own that refers to the event rather than a change to it.
+      db.exec(`
+        CREATE TABLE event_acks (
+          id          INTEGER PRIMARY KEY,
+          event_id    TEXT NOT NULL REFERENCES events (id),
+          by          TEXT NOT NULL CHECK (length(by) BETWEEN 1 AND 64),
+          acked_at    INTEGER NOT NULL,
+          received_at INTEGER NOT NULL,
+          source      TEXT NOT NULL CHECK (source IN ('mqtt', 'dashboard'))
+        ) STRICT;
+        CREATE INDEX event_acks_event ON event_acks (event_id);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

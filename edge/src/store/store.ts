@@ -10,6 +10,7 @@ import { createHealthRepository, DEFAULT_HEALTH_RETENTION_MS, type HealthReposit
 import { newId as processIds, type UuidV7Generator } from './ids.js';
 import type { MigrationResult } from './migrate.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
+import { createAckRepository, type AckRepository } from './ack-repository.js';
 import { createSegmentRepository, type SegmentRepository } from './segment-repository.js';
 import { relativePath, validate } from './validation.js';
 
@@ -34,6 +35,8 @@ export interface Store {
   readonly segments: SegmentRepository;
   /** MQTT messages written before they are published; see outbox-repository.ts. */
   readonly outbox: OutboxRepository;
+  /** Acknowledgements of events by staff. */
+  readonly acks: AckRepository;
   /** Absolute path of a stored relative path (snapshotPath, segment path). */
   resolve(relative: string): string;
   /** Closes the database; idempotent. Repository calls after close() throw. */
@@ -61,6 +64,7 @@ function compose(db: Database, file: string, migration: MigrationResult, options
     health: createHealthRepository(db, clock, options.healthRetentionMs ?? DEFAULT_HEALTH_RETENTION_MS),
     segments: createSegmentRepository(db, clock),
     outbox: createOutboxRepository(db, clock),
+    acks: createAckRepository(db, clock),
     resolve(relative) {
       return path.join(dir, validate('store.resolve', relativePath, relative));
     },
@@ -77,6 +81,7 @@ export type {
 } from './event-repository.js';
 export type { CameraState, HealthRecord, HealthRepository, HealthSample } from './health-repository.js';
 export type { NewOutboxMessage, OutboxMessage, OutboxQos, OutboxRepository } from './outbox-repository.js';
+export type { AckRecord, AckRepository, AckSource, NewAck } from './ack-repository.js';
 export type { Container, NewSegment, SegmentRange, SegmentRecord, SegmentRepository } from './segment-repository.js';
 export { EventEndedError, SchemaVersionError, SegmentError, StoreValidationError, UnknownEventError } from './errors.js';
 export { formatTimestamp } from './timestamps.js';

@@ -33,6 +33,11 @@ export class AlertDispatcher {
     private readonly log: Logger,
   ) {}
 
+  /** Staff are dealing with it: no further clerk alerts for this event, even if severity rises. */
+  acknowledged(eventId: string): void {
+    this.alerted.set(eventId, 'high');
+  }
+
   handle(recorded: RecordedEvent): void {
     const { step, record } = recorded;
     this.outbox.enqueue(eventMessage(this.site, recorded));
