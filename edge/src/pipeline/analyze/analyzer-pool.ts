@@ -5,30 +5,24 @@
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FrameAnalysis, RgbFrame } from '../types.js';
-import { DEFAULT_PHONE_RULE, type PhoneRuleOptions } from '../phone/classify.js';
+import type { PhoneRuleOptions } from '../phone/classify.js';
+import { perceptionSchema } from '../../config/schema.js';
 import type { AnalyzerModels, FrameAnalyzerOptions } from './frame-analyzer.js';
 import type { WorkerReply, WorkerRequest } from './inference-worker.js';
 
 /** Pool settings: plain data. Everything but `models` has a default; `models` defaults to the manifest's centernet + movenet-lightning. */
 export interface AnalyzerPoolOptions {
   models?: AnalyzerModels;
-  /** Worker threads, each with its own sessions. Default 1. */
+  /** Worker threads, each with its own sessions. Defaults for all fields: the config schema. */
   workers?: number;
-  /** onnxruntime intra-op threads per session. Default 1. */
+  /** onnxruntime intra-op threads per session. */
   threads?: number;
-  /** Default 0.4. */
   personThreshold?: number;
-  /** Default 0.1. */
   phoneCandidateThreshold?: number;
-  /** Default 0.3. */
   objectThreshold?: number;
-  /** Default 0.5. */
   iouThreshold?: number;
-  /** Default 6. */
   maxPeople?: number;
-  /** Defaults from DEFAULT_PHONE_RULE. */
   phoneRule?: Partial<PhoneRuleOptions>;
-  /** Default true. */
   closeUpFallback?: boolean;
 }
 
@@ -51,18 +45,21 @@ export interface AnalyzerPool {
 
 const CLOSE_GRACE_MS = 5_000;
 
+/** Defaults come from the config schema, the one place they are written down. */
+const DEFAULTS = perceptionSchema.parse({});
+
 export async function resolveAnalyzerOptions(options: AnalyzerPoolOptions = {}): Promise<FrameAnalyzerOptions> {
   return {
     // Loaded only when needed: explicit models should not require the manifest tooling.
     models: options.models ?? (await (await import('./manifest-models.js')).modelsFromManifest()),
-    threads: options.threads ?? 1,
-    personThreshold: options.personThreshold ?? 0.4,
-    phoneCandidateThreshold: options.phoneCandidateThreshold ?? 0.1,
-    objectThreshold: options.objectThreshold ?? 0.3,
-    iouThreshold: options.iouThreshold ?? 0.5,
-    maxPeople: options.maxPeople ?? 6,
-    phoneRule: { ...DEFAULT_PHONE_RULE, ...options.phoneRule },
-    closeUpFallback: options.closeUpFallback ?? true,
+    threads: options.threads ?? DEFAULTS.threads,
+    personThreshold: options.personThreshold ?? DEFAULTS.detector.personThreshold,
+    phoneCandidateThreshold: options.phoneCandidateThreshold ?? DEFAULTS.detector.phoneCandidateThreshold,
+    objectThreshold: options.objectThreshold ?? DEFAULTS.detector.objectThreshold,
+    iouThreshold: options.iouThreshold ?? DEFAULTS.detector.nmsIou,
+    maxPeople: options.maxPeople ?? DEFAULTS.maxPeople,
+    phoneRule: { ...DEFAULTS.phone, ...options.phoneRule },
+    closeUpFallback: options.closeUpFallback ?? DEFAULTS.closeUpFallback,
   };
 }
 
@@ -145,7 +142,7 @@ function startWorker(index: number, options: FrameAnalyzerOptions): Promise<Work
 }
 
 export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}): Promise<AnalyzerPool> {
-  const count = options.workers ?? 1;
+  const count = options.workers ?? DEFAULTS.workers;
   if (!Number.isInteger(count) || count < 1) throw new Error(`Expected workers to be an integer of at least 1 but received ${count}`);
   const resolved = await resolveAnalyzerOptions(options);
   const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => startWorker(i, resolved)));
