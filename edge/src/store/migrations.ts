@@ -112,6 +112,54 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'legal holds',
+    up: (db) => {
+      // A hold is a police request to keep footage and events of a time range. It is never deleted,
+      // only released, so what was protected and why stays answerable; cameras is a JSON array of
+      // camera ids, empty meaning every camera of the site.
+      db.exec(`
+        CREATE TABLE holds (
+          id             TEXT PRIMARY KEY NOT NULL,
+          case_number    TEXT NOT NULL CHECK (length(case_number) BETWEEN 1 AND 64),
+          officer        TEXT NOT NULL CHECK (length(officer) BETWEEN 1 AND 128),
+          station        TEXT NOT NULL CHECK (length(station) BETWEEN 1 AND 128),
+          reason         TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 1000),
+          from_ms        INTEGER NOT NULL,
+          to_ms          INTEGER NOT NULL CHECK (to_ms > from_ms),
+          cameras        TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(cameras) AND json_type(cameras) = 'array'),
+          created_at     INTEGER NOT NULL,
+          created_by     TEXT NOT NULL CHECK (length(created_by) BETWEEN 1 AND 64),
+          expires_at     INTEGER CHECK (expires_at IS NULL OR expires_at > created_at),
+          released_at    INTEGER CHECK (released_at IS NULL OR released_at >= created_at),
+          released_by    TEXT CHECK (released_by IS NULL OR length(released_by) BETWEEN 1 AND 64),
+          release_reason TEXT
+        ) STRICT;
+        CREATE INDEX holds_active ON holds (from_ms, to_ms) WHERE released_at IS NULL;
+      `);
+    },
+  },
+  {
+    version: 5,
+    name: 'hash-chained audit log',
+    up: (db) => {
+      // Append-only: each entry carries the SHA-256 of the previous one, so an edited or removed
+      // entry breaks the chain. AUTOINCREMENT keeps a seq from ever being reused.
+      db.exec(`
+        CREATE TABLE audit_log (
+          seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+          at        INTEGER NOT NULL,
+          actor     TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 64),
+          action    TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND 64),
+          subject   TEXT,
+          details   TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
+          prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+          hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS.length;
