@@ -98,7 +98,7 @@ describe('agent', () => {
 
     const bad = await fetch(`${agent.url}api/events?limit=0`);
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: 'limit must be a whole number from 1 to 1000' });
+    expect(await bad.json()).toEqual({ error: 'query.limit: must be a whole number from 1 to 1000' });
 
     // One JSON log line per state change, never per frame.
     expect(logs.length).toBeLessThan(60);

@@ -5,17 +5,16 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { HttpError, startStatusServer, type StatusServer } from './api/status-server.js';
+import { startApi, type ApiServer } from './api/server.js';
+import { HttpError } from './api/http-error.js';
 import type { CameraConfig, Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
 import type { AnalyzerPool } from './pipeline/analyze/analyzer-pool.js';
 import { createPerception } from './pipeline/analyze/perception.js';
-import { BEHAVIOURS } from './pipeline/behaviours/types.js';
 import { CameraPipeline } from './pipeline/camera-pipeline.js';
 import { EventRecorder, type RecordedEvent } from './pipeline/events/event-recorder.js';
 import { SegmentRecorder, type RecordedSegment } from './pipeline/record/segment-recorder.js';
 import { CameraSource, type StateChange } from './pipeline/source/camera-source.js';
-import { eventJsonLine } from './cli/events-command.js';
 import { openStore, type Store } from './store/store.js';
 import { AckListener } from './pipeline/actions/ack-listener.js';
 import { AlertDispatcher } from './pipeline/actions/alert-dispatcher.js';
@@ -42,7 +41,7 @@ const HEALTH_SAMPLE_MS = 30_000;
 export class Agent {
   private store: Store | null = null;
   private perception: AnalyzerPool | null = null;
-  private http: StatusServer | null = null;
+  private http: ApiServer | null = null;
   private broker: EmbeddedBroker | null = null;
   private mqtt: MqttConnection | null = null;
   private publisher: OutboxPublisher | null = null;
@@ -104,10 +103,15 @@ export class Agent {
 
     this.healthTimer = setInterval(() => this.sampleHealth(), HEALTH_SAMPLE_MS);
     this.healthTimer.unref();
-    this.http = await startStatusServer(config.http.host, config.http.port, {
+    this.http = await startApi(config.http.host, config.http.port, {
+      log: log.child('http'),
+      site: config.site,
       status: () => this.status(),
-      events: (q) => this.listEvents(q),
-    }, log.child('http'));
+      store: () => {
+        if (!this.store) throw new HttpError(503, 'store not open');
+        return this.store;
+      },
+    });
     log.info('agent started', { site: config.site, cameras: this.cameras.length, dataDir, url: this.http.url });
   }
 
@@ -196,19 +200,6 @@ export class Agent {
     this.store?.close();
     this.cameras.length = 0;
     log.info('agent stopped', { site: this.config.site });
-  }
-
-  private listEvents(q: URLSearchParams): unknown {
-    if (!this.store) throw new HttpError(503, 'store not open');
-    const behaviour = q.get('behaviour') ?? undefined;
-    if (behaviour !== undefined && !(BEHAVIOURS as readonly string[]).includes(behaviour)) {
-      throw new HttpError(400, `behaviour must be one of ${BEHAVIOURS.join(', ')}`);
-    }
-    const limit = Number(q.get('limit') ?? 100);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit must be a whole number from 1 to 1000');
-    return this.store.events
-      .list({ camera: q.get('camera') ?? undefined, behaviour: behaviour as (typeof BEHAVIOURS)[number] | undefined, limit })
-      .map((e) => ({ ...eventJsonLine(e), phone: e.phone, snapshot: e.snapshotPath !== null }));
   }
 
   /**

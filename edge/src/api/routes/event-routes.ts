@@ -1,0 +1,26 @@
+/** GET /api/events: stored events, newest first, filtered by camera and behaviour. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { eventJsonLine } from '../../cli/events-command.js';
+import { BEHAVIOURS } from '../../pipeline/behaviours/types.js';
+import { parseRequest } from '../http-error.js';
+import type { ApiContext } from '../server.js';
+
+const eventQuery = z
+  .object({
+    camera: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a camera id').optional(),
+    behaviour: z.enum(BEHAVIOURS, { message: `must be one of ${BEHAVIOURS.join(', ')}` }).optional(),
+    limit: z.coerce.number({ message: 'must be a whole number from 1 to 1000' })
+      .int('must be a whole number from 1 to 1000').min(1, 'must be a whole number from 1 to 1000')
+      .max(1000, 'must be a whole number from 1 to 1000').default(100),
+  })
+  .strict();
+
+export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/api/events', (req) => {
+    const q = parseRequest(eventQuery, req.query, 'query');
+    return ctx.store()
+      .events.list({ camera: q.camera, behaviour: q.behaviour, limit: q.limit })
+      .map((e) => ({ ...eventJsonLine(e), phone: e.phone, snapshot: e.snapshotPath !== null }));
+  });
+}

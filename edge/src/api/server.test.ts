@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../log/logger.js';
+import { useTempStores } from '../../test/temp-store.js';
+import type { Store } from '../store/store.js';
+import { buildApi, startApi, type ApiContext, type ApiServer } from './server.js';
+import { HttpError } from './http-error.js';
+
+const newStore = useTempStores('mimamori-api-');
+const T0 = Date.parse('2026-11-25T10:00:00+09:00');
+
+function context(store: Store, lines: string[] = [], status: () => unknown = () => ({ site: 'store-001', cameras: [] })): ApiContext {
+  return { log: createLogger('http', { write: (l) => lines.push(l) }), site: 'store-001', status, store: () => store };
+}
+
+function seed(store: Store): void {
+  store.events.start({ camera: 'atm1', zone: 'atm-front', behaviour: 'phone_at_atm', severity: 'high', trackId: 3, startedAt: T0, phone: 'call' });
+  store.events.start({ camera: 'shop', zone: 'cards', behaviour: 'emoney_lingering', severity: 'medium', trackId: 7, startedAt: T0 + 1000, phone: 'none' });
+}
+
+describe('HTTP API', () => {
+  const servers: ApiServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+
+  it('serves the agent status as JSON, never cached', async () => {
+    const app = buildApi(context(newStore(), [], () => ({ site: 'store-001', cameras: [{ id: 'atm1', state: 'streaming' }] })));
+    const res = await app.inject({ method: 'GET', url: '/api/status' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.json()).toEqual({ site: 'store-001', cameras: [{ id: 'atm1', state: 'streaming' }] });
+    await app.close();
+  });
+
+  it('lists events newest first and filters by camera and behaviour', async () => {
+    const store = newStore();
+    seed(store);
+    const app = buildApi(context(store));
+    const all = (await app.inject('/api/events')).json<{ camera: string; behaviour: string; trackId: number }[]>();
+    expect(all.map((e) => e.camera)).toEqual(['shop', 'atm1']);
+    const atm = (await app.inject('/api/events?behaviour=phone_at_atm')).json<{ camera: string; trackId: number; phone: string }[]>();
+    expect(atm).toHaveLength(1);
+    expect(atm[0]).toMatchObject({ camera: 'atm1', trackId: 3, phone: 'call', snapshot: false });
+    expect((await app.inject('/api/events?camera=shop&limit=1')).json<unknown[]>()).toHaveLength(1);
+    await app.close();
+  });
+
+  it('refuses bad queries with a 400 naming each field', async () => {
+    const app = buildApi(context(newStore()));
+    const res = await app.inject('/api/events?limit=0&behaviour=loitering');
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json<{ error: string }>();
+    expect(error).toContain('query.limit: must be a whole number from 1 to 1000');
+    expect(error).toContain('query.behaviour: must be one of phone_at_atm, emoney_lingering');
+    const traversal = await app.inject('/api/events?camera=../../etc');
+    expect(traversal.statusCode).toBe(400);
+    expect(traversal.json<{ error: string }>().error).toContain('query.camera');
+    const unknown = await app.inject('/api/events?drop=table');
+    expect(unknown.statusCode).toBe(400);
+    await app.close();
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const app = buildApi(context(newStore()));
+    const res = await app.inject('/api/nothing?x=1');
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: 'no route GET /api/nothing' });
+    await app.close();
+  });
+
+  it('hides internal faults from the client and logs them with the path', async () => {
+    const lines: string[] = [];
+    const app = buildApi(context(newStore(), lines, () => {
+      throw new Error('disk on fire at /var/secret');
+    }));
+    const res = await app.inject('/api/status');
+    expect(res.statusCode).toBe(500);
+    expect(res.body).toBe(JSON.stringify({ error: 'Internal Server Error' }));
+    expect(res.body).not.toContain('secret');
+    const logged = lines.map((l) => JSON.parse(l) as { msg: string; path: string; err: { message: string } });
+    expect(logged).toEqual([expect.objectContaining({ msg: 'http request failed', path: '/api/status' })]);
+    expect(logged[0]!.err.message).toContain('disk on fire');
+    await app.close();
+  });
+
+  it('passes HttpError status codes through', async () => {
+    const store = newStore();
+    const app = buildApi({ ...context(store), store: () => {
+      throw new HttpError(503, 'store not open');
+    } });
+    const res = await app.inject('/api/events');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ error: 'store not open' });
+    await app.close();
+  });
+
+  it('listens on a real socket and closes with a keep-alive client connected', async () => {
+    const store = newStore();
+    seed(store);
+    const server = await startApi('127.0.0.1', 0, context(store));
+    servers.push(server);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const res = await fetch(`${server.url}api/events`, { headers: { connection: 'keep-alive' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toHaveLength(2);
+    await server.close();
+    await expect(fetch(`${server.url}api/status`)).rejects.toThrow();
+  });
+});
