@@ -26,6 +26,8 @@ const config = parseConfig({
   site: 'soak',
   dataDir: join(dir, 'data'),
   http: { port: 0 },
+  // Free ports: a soak must not collide with an agent or broker already running on this machine.
+  mqtt: { embedded: { port: 0, wsPort: 0 } },
   cameras: Array.from({ length: cameras }, (_, i) => ({
     id: `cam${i + 1}`,
     source: values.video,
@@ -70,3 +72,8 @@ end.forEach((c, i) => {
 });
 console.log(`\nCPU (agent process incl. inference workers, excl. ffmpeg): ${((100 * (cpu.user + cpu.system)) / 1e6 / seconds).toFixed(0)}% of one core`);
 console.log(`RSS: ${mb(rssStart)} MiB at start, ${mb(rss[rss.length - 1] ?? rssStart)} MiB at end (max ${mb(Math.max(...rss))} MiB)`);
+// For hours-long runs: RSS every 15 minutes shows a slow leak that start/end alone could hide.
+const every = 15 * 60 / 5;
+if (rss.length > every) {
+  console.log(`RSS every 15 min (MiB): ${rss.filter((_, i) => (i + 1) % every === 0).map(mb).join(', ')}`);
+}
