@@ -18,6 +18,7 @@ import { Agent } from './agent.js';
 import { parseConfig } from './config/load.js';
 import { createLogger } from './log/logger.js';
 import { openStore } from './store/store.js';
+import { hashPassword } from './api/auth/password.js';
 
 function ffmpegChildren(): number[] {
   try {
@@ -52,6 +53,10 @@ beforeAll(async () => {
       { id: 'broken', source: join(dir, 'no-such-camera.mp4') },
     ],
   });
+  // A dashboard user, added the way `mimamori users add` does before the agent starts.
+  const seedStore = openStore(join(dir, 'data'));
+  seedStore.users.add({ username: 'clerk1', role: 'clerk', passwordHash: await hashPassword('correct horse battery') });
+  seedStore.close();
   agent = new Agent(config, { log: createLogger('test', { level: 'info', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) }) });
   await agent.start();
   subscriber = await mqtt.connectAsync(agent.mqttUrl!);
@@ -90,13 +95,18 @@ describe('agent', () => {
     expect(body.site).toBe('test-store');
     expect(body.cameras.map((c) => c.id)).toEqual(['rack1', 'broken']);
 
-    const events = (await (await fetch(`${agent.url}api/events`)).json()) as { behaviour: string; endedAt: string | null; dwellSeconds: number; snapshot: boolean }[];
+    expect((await fetch(`${agent.url}api/events`)).status).toBe(401);
+    const login = await fetch(`${agent.url}api/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'clerk1', password: 'correct horse battery' }),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const events = (await (await fetch(`${agent.url}api/events`, { headers: { cookie } })).json()) as { behaviour: string; endedAt: string | null; dwellSeconds: number; snapshot: boolean }[];
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ behaviour: 'emoney_lingering', snapshot: true });
     expect(events[0]!.endedAt).not.toBeNull();
     expect(events[0]!.dwellSeconds).toBeGreaterThan(10);
 
-    const bad = await fetch(`${agent.url}api/events?limit=0`);
+    const bad = await fetch(`${agent.url}api/events?limit=0`, { headers: { cookie } });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: 'query.limit: must be a whole number from 1 to 1000' });
 

@@ -4,6 +4,9 @@ import { useTempStores } from '../../test/temp-store.js';
 import type { Store } from '../store/store.js';
 import { buildApi, startApi, type ApiContext, type ApiServer } from './server.js';
 import { HttpError } from './http-error.js';
+import { hashPassword } from './auth/password.js';
+import type { Role } from '../store/store.js';
+import type { FastifyInstance } from 'fastify';
 
 const newStore = useTempStores('mimamori-api-');
 const T0 = Date.parse('2026-11-25T10:00:00+09:00');
@@ -15,6 +18,16 @@ function context(store: Store, lines: string[] = [], status: () => unknown = () 
 function seed(store: Store): void {
   store.events.start({ camera: 'atm1', zone: 'atm-front', behaviour: 'phone_at_atm', severity: 'high', trackId: 3, startedAt: T0, phone: 'call' });
   store.events.start({ camera: 'shop', zone: 'cards', behaviour: 'emoney_lingering', severity: 'medium', trackId: 7, startedAt: T0 + 1000, phone: 'none' });
+}
+
+const PASSWORD = 'correct horse battery';
+
+/** Adds a user and logs in through the API; returns the Cookie header value. */
+async function login(app: FastifyInstance, store: Store, username: string, role: Role): Promise<string> {
+  store.users.add({ username, role, passwordHash: await hashPassword(PASSWORD) });
+  const res = await app.inject({ method: 'POST', url: '/api/login', payload: { username, password: PASSWORD } });
+  expect(res.statusCode).toBe(200);
+  return String(res.headers['set-cookie']).split(';')[0]!;
 }
 
 describe('HTTP API', () => {
@@ -37,26 +50,30 @@ describe('HTTP API', () => {
     const store = newStore();
     seed(store);
     const app = buildApi(context(store));
-    const all = (await app.inject('/api/events')).json<{ camera: string; behaviour: string; trackId: number }[]>();
+    const cookie = await login(app, store, 'clerk1', 'clerk');
+    const get = (url: string) => app.inject({ url, headers: { cookie } });
+    const all = (await get('/api/events')).json<{ camera: string; behaviour: string; trackId: number }[]>();
     expect(all.map((e) => e.camera)).toEqual(['shop', 'atm1']);
-    const atm = (await app.inject('/api/events?behaviour=phone_at_atm')).json<{ camera: string; trackId: number; phone: string }[]>();
+    const atm = (await get('/api/events?behaviour=phone_at_atm')).json<{ camera: string; trackId: number; phone: string }[]>();
     expect(atm).toHaveLength(1);
     expect(atm[0]).toMatchObject({ camera: 'atm1', trackId: 3, phone: 'call', snapshot: false });
-    expect((await app.inject('/api/events?camera=shop&limit=1')).json<unknown[]>()).toHaveLength(1);
+    expect((await get('/api/events?camera=shop&limit=1')).json<unknown[]>()).toHaveLength(1);
     await app.close();
   });
 
   it('refuses bad queries with a 400 naming each field', async () => {
-    const app = buildApi(context(newStore()));
-    const res = await app.inject('/api/events?limit=0&behaviour=loitering');
+    const store = newStore();
+    const app = buildApi(context(store));
+    const cookie = await login(app, store, 'admin', 'admin');
+    const res = await app.inject({ url: '/api/events?limit=0&behaviour=loitering', headers: { cookie } });
     expect(res.statusCode).toBe(400);
     const { error } = res.json<{ error: string }>();
     expect(error).toContain('query.limit: must be a whole number from 1 to 1000');
     expect(error).toContain('query.behaviour: must be one of phone_at_atm, emoney_lingering');
-    const traversal = await app.inject('/api/events?camera=../../etc');
+    const traversal = await app.inject({ url: '/api/events?camera=../../etc', headers: { cookie } });
     expect(traversal.statusCode).toBe(400);
     expect(traversal.json<{ error: string }>().error).toContain('query.camera');
-    const unknown = await app.inject('/api/events?drop=table');
+    const unknown = await app.inject({ url: '/api/events?drop=table', headers: { cookie } });
     expect(unknown.statusCode).toBe(400);
     await app.close();
   });
@@ -86,10 +103,14 @@ describe('HTTP API', () => {
 
   it('passes HttpError status codes through', async () => {
     const store = newStore();
+    let open = true;
     const app = buildApi({ ...context(store), store: () => {
-      throw new HttpError(503, 'store not open');
+      if (!open) throw new HttpError(503, 'store not open');
+      return store;
     } });
-    const res = await app.inject('/api/events');
+    const cookie = await login(app, store, 'clerk1', 'clerk');
+    open = false;
+    const res = await app.inject({ url: '/api/events', headers: { cookie } });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ error: 'store not open' });
     await app.close();
@@ -98,10 +119,15 @@ describe('HTTP API', () => {
   it('listens on a real socket and closes with a keep-alive client connected', async () => {
     const store = newStore();
     seed(store);
+    store.users.add({ username: 'inv', role: 'investigator', passwordHash: await hashPassword(PASSWORD) });
     const server = await startApi('127.0.0.1', 0, context(store));
     servers.push(server);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const res = await fetch(`${server.url}api/events`, { headers: { connection: 'keep-alive' } });
+    const loggedIn = await fetch(`${server.url}api/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'inv', password: PASSWORD }),
+    });
+    const cookie = loggedIn.headers.get('set-cookie')!.split(';')[0]!;
+    const res = await fetch(`${server.url}api/events`, { headers: { connection: 'keep-alive', cookie } });
     expect(res.status).toBe(200);
     expect(await res.json()).toHaveLength(2);
     await server.close();

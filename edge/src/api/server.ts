@@ -1,14 +1,15 @@
 /**
  * The agent's HTTP API (fastify). Each group of routes is a small module under routes/ that
  * registers itself on the app; this file owns the listening socket, the error shape and the
- * shutdown. Bound to the configured host (loopback by default): nothing here is meant for the
- * open network until the dashboard's roles and sessions guard it.
+ * shutdown. Bound to the configured host (loopback by default). Access is by role (auth/guard.ts):
+ * clerk, bank, investigator, admin.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { HttpError } from './http-error.js';
+import { registerSessionRoutes } from './auth/session-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
 
@@ -22,7 +23,11 @@ export interface ApiContext {
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
 
-const ROUTES: readonly RouteModule[] = [registerStatusRoutes, registerEventRoutes];
+/**
+ * Every route module guards its own routes with requireRole() (auth/guard.ts); only login and the
+ * loopback status read are open.
+ */
+const ROUTES: readonly RouteModule[] = [registerSessionRoutes, registerStatusRoutes, registerEventRoutes];
 
 /** The app without a socket: tests drive it with app.inject(). */
 export function buildApi(ctx: ApiContext): FastifyInstance {

@@ -4,6 +4,7 @@ import { runAnalyzeCommand } from './analyze-command.js';
 import { runEventsCommand } from './events-command.js';
 import { runRunCommand } from './run-command.js';
 import { runStatusCommand } from './status-command.js';
+import { runUsersCommand } from './users-command.js';
 import { readPackageVersion } from './package-version.js';
 
 const USAGE = `usage: mimamori <command> [options]
@@ -13,6 +14,7 @@ commands:
   status [--config site.yaml]   cameras' state from the running agent
   events list --config <file>   stored events (--json for JSON lines)
   analyze <image-or-video...>   analyse files; --json for one JSON object per frame
+  users add|passwd|disable|list|kiosk-token   dashboard accounts and ATM kiosk tokens
   version                       print the version
 
 Run "mimamori <command> --help" for the options of a command.`;
@@ -28,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return runStatusCommand(rest);
     case 'events':
       return runEventsCommand(rest);
+    case 'users':
+      return runUsersCommand(rest);
     case 'version':
     case '--version':
       console.log(readPackageVersion());

@@ -101,7 +101,7 @@ describe('migrations', () => {
     const raw = track(new Sqlite(second.file, { readonly: true }));
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = raw.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['audit_log', 'camera_health', 'event_acks', 'events', 'holds', 'outbox', 'segments', 'sqlite_sequence']);
+    expect(tables).toEqual(['audit_log', 'camera_health', 'event_acks', 'events', 'holds', 'kiosk_tokens', 'outbox', 'segments', 'sessions', 'sqlite_sequence', 'users']);
   });
 
   it('refuses a database from a newer release, naming the file and both versions, and leaves it untouched', () => {

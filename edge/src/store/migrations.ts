@@ -160,6 +160,39 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'dashboard users, sessions and ATM kiosk tokens',
+    up: (db) => {
+      // Only hashes are stored: a copied database gives neither passwords nor live sessions nor
+      // kiosk tokens. Users are disabled, never deleted, so the audit log's actors stay resolvable.
+      db.exec(`
+        CREATE TABLE users (
+          id            INTEGER PRIMARY KEY,
+          username      TEXT NOT NULL UNIQUE CHECK (length(username) BETWEEN 1 AND 64),
+          role          TEXT NOT NULL CHECK (role IN ('clerk', 'bank', 'investigator', 'admin')),
+          password_hash TEXT NOT NULL,
+          created_at    INTEGER NOT NULL,
+          disabled_at   INTEGER
+        ) STRICT;
+
+        CREATE TABLE sessions (
+          token_hash   TEXT PRIMARY KEY NOT NULL CHECK (length(token_hash) = 64),
+          user_id      INTEGER NOT NULL REFERENCES users (id),
+          created_at   INTEGER NOT NULL,
+          expires_at   INTEGER NOT NULL CHECK (expires_at > created_at)
+        ) STRICT;
+        CREATE INDEX sessions_expires ON sessions (expires_at);
+
+        CREATE TABLE kiosk_tokens (
+          token_hash TEXT PRIMARY KEY NOT NULL CHECK (length(token_hash) = 64),
+          atm_id     TEXT NOT NULL CHECK (length(atm_id) BETWEEN 1 AND 64),
+          created_at INTEGER NOT NULL,
+          revoked_at INTEGER
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

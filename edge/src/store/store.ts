@@ -12,6 +12,7 @@ import type { MigrationResult } from './migrate.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
 import { createAckRepository, type AckRepository } from './ack-repository.js';
 import { createSegmentRepository, type SegmentRepository } from './segment-repository.js';
+import { createUserRepository, type UserRepository } from './user-repository.js';
 import { relativePath, validate } from './validation.js';
 
 export interface StoreOptions extends Omit<DatabaseOptions, 'migrations'> {
@@ -37,6 +38,8 @@ export interface Store {
   readonly outbox: OutboxRepository;
   /** Acknowledgements of events by staff. */
   readonly acks: AckRepository;
+  /** Dashboard users, sessions and ATM kiosk tokens (hashes only). */
+  readonly users: UserRepository;
   /** Absolute path of a stored relative path (snapshotPath, segment path). */
   resolve(relative: string): string;
   /** Closes the database; idempotent. Repository calls after close() throw. */
@@ -65,6 +68,7 @@ function compose(db: Database, file: string, migration: MigrationResult, options
     segments: createSegmentRepository(db, clock),
     outbox: createOutboxRepository(db, clock),
     acks: createAckRepository(db, clock),
+    users: createUserRepository(db, clock),
     resolve(relative) {
       return path.join(dir, validate('store.resolve', relativePath, relative));
     },
@@ -81,6 +85,8 @@ export type {
 } from './event-repository.js';
 export type { CameraState, HealthRecord, HealthRepository, HealthSample } from './health-repository.js';
 export type { NewOutboxMessage, OutboxMessage, OutboxQos, OutboxRepository } from './outbox-repository.js';
+export type { Role, SessionRecord, UserRecord, UserRepository } from './user-repository.js';
+export { ROLES } from './user-repository.js';
 export type { AckRecord, AckRepository, AckSource, NewAck } from './ack-repository.js';
 export type { Container, NewSegment, SegmentRange, SegmentRecord, SegmentRepository } from './segment-repository.js';
 export { EventEndedError, SchemaVersionError, SegmentError, StoreValidationError, UnknownEventError } from './errors.js';

@@ -1,8 +1,12 @@
-/** GET /api/events: stored events, newest first, filtered by camera and behaviour. */
+/**
+ * GET /api/events: stored events, newest first, filtered by camera and behaviour. Banks see only
+ * what happens at their ATMs; store staff and investigators see every behaviour.
+ */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { eventJsonLine } from '../../cli/events-command.js';
 import { BEHAVIOURS } from '../../pipeline/behaviours/types.js';
+import { currentUser, requireRole } from '../auth/guard.js';
 import { parseRequest } from '../http-error.js';
 import type { ApiContext } from '../server.js';
 
@@ -17,10 +21,12 @@ const eventQuery = z
   .strict();
 
 export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/events', (req) => {
+  app.get('/api/events', { preHandler: requireRole(ctx, 'clerk', 'bank', 'investigator') }, (req) => {
     const q = parseRequest(eventQuery, req.query, 'query');
+    const bank = currentUser(req).role === 'bank';
+    if (bank && q.behaviour !== undefined && q.behaviour !== 'phone_at_atm') return [];
     return ctx.store()
-      .events.list({ camera: q.camera, behaviour: q.behaviour, limit: q.limit })
+      .events.list({ camera: q.camera, behaviour: bank ? 'phone_at_atm' : q.behaviour, limit: q.limit })
       .map((e) => ({ ...eventJsonLine(e), phone: e.phone, snapshot: e.snapshotPath !== null }));
   });
 }

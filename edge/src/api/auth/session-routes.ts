@@ -1,0 +1,55 @@
+/**
+ * Login, logout and "who am I". A session is a random token in an HttpOnly, SameSite=Strict cookie;
+ * the store keeps only its hash. Failed logins answer the same way for an unknown user and a wrong
+ * password, after the same scrypt work, so the answer does not tell which names exist.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { HttpError, parseRequest } from '../http-error.js';
+import type { ApiContext } from '../server.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { SESSION_COOKIE, sessionToken } from './guard.js';
+
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000; // one shift
+
+const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
+
+// Spent on unknown users so their failed login costs the same time as a wrong password.
+const decoy = hashPassword('decoy-password-never-matches');
+
+function setCookie(reply: FastifyReply, token: string, maxAgeSeconds: number, secure: boolean): void {
+  reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`);
+}
+
+export function registerSessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.post('/api/login', async (req, reply) => {
+    const body = parseRequest(loginBody, req.body, 'body');
+    const users = ctx.store().users;
+    const found = users.credentials(body.username);
+    const ok = await verifyPassword(body.password, found?.passwordHash ?? (await decoy));
+    if (!found || !ok || found.user.disabledAt !== null) {
+      ctx.log.warn('login refused', { username: body.username, ip: req.ip });
+      throw new HttpError(401, 'wrong username or password');
+    }
+    const token = randomBytes(32).toString('base64url');
+    const session = users.createSession(found.user.id, token, SESSION_TTL_MS);
+    setCookie(reply, token, Math.floor(SESSION_TTL_MS / 1000), req.protocol === 'https');
+    ctx.log.info('login', { username: found.user.username, role: found.user.role, ip: req.ip });
+    return { username: session.user.username, role: session.user.role, expiresAt: new Date(session.expiresAt).toISOString() };
+  });
+
+  app.post('/api/logout', (req, reply) => {
+    const token = sessionToken(req);
+    if (token) ctx.store().users.endSession(token);
+    setCookie(reply, '', 0, req.protocol === 'https');
+    return { ok: true };
+  });
+
+  app.get('/api/session', (req) => {
+    const token = sessionToken(req);
+    const session = token ? ctx.store().users.session(token) : null;
+    if (!session) throw new HttpError(401, 'not logged in');
+    return { username: session.user.username, role: session.user.role, expiresAt: new Date(session.expiresAt).toISOString() };
+  });
+}
