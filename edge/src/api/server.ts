@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { HttpError } from './http-error.js';
 import { registerSessionRoutes } from './auth/session-routes.js';
+import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
 
@@ -27,7 +28,7 @@ export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
  * Every route module guards its own routes with requireRole() (auth/guard.ts); only login and the
  * loopback status read are open.
  */
-const ROUTES: readonly RouteModule[] = [registerSessionRoutes, registerStatusRoutes, registerEventRoutes];
+const ROUTES: readonly RouteModule[] = [registerSessionRoutes, registerStatusRoutes, registerEventRoutes, registerDashboardRoutes];
 
 /** The app without a socket: tests drive it with app.inject(). */
 export function buildApi(ctx: ApiContext): FastifyInstance {

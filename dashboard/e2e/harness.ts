@@ -1,0 +1,99 @@
+/**
+ * End-to-end tests of the dashboard in real headless Chromium (Debian's `chromium`, driven by
+ * playwright-core through executablePath: no browser download). Each test file builds the
+ * dashboard, runs a real agent (embedded broker, SQLite, free ports) and drives pages in a browser.
+ * Screenshots go to artifacts/screenshots/ for a person to look at; they are not committed.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { Agent } from '../../edge/src/agent.js';
+import { hashPassword } from '../../edge/src/api/auth/password.js';
+import { parseConfig } from '../../edge/src/config/load.js';
+import { createLogger } from '../../edge/src/log/logger.js';
+import { openStore, type Role } from '../../edge/src/store/store.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const SCREENSHOTS = join(ROOT, 'artifacts', 'screenshots');
+export const PASSWORD = 'e2e password 123';
+
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH`);
+}
+
+let built: Promise<unknown> | null = null;
+/** Builds the dashboard into dist/dashboard once per test file, so the agent serves current code. */
+export function buildDashboard(): Promise<unknown> {
+  built ??= build({ configFile: join(ROOT, 'dashboard', 'vite.config.ts'), logLevel: 'error' });
+  return built;
+}
+
+export interface E2eSite {
+  readonly agent: Agent;
+  /** http://127.0.0.1:<port>/ */
+  readonly url: string;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A running agent with one user per role (username = role name, password PASSWORD). `config`
+ * is merged over the defaults: free ports, a temp data folder, no cameras unless given.
+ */
+export async function startSite(config: Record<string, unknown> = {}): Promise<E2eSite> {
+  await buildDashboard();
+  const dir = await mkdtemp(join(tmpdir(), 'mimamori-e2e-'));
+  const dataDir = join(dir, 'data');
+  const parsed = parseConfig({
+    site: 'e2e-store',
+    dataDir,
+    http: { host: '127.0.0.1', port: 0 },
+    mqtt: { embedded: { host: '127.0.0.1', port: 0, wsPort: 0 } },
+    ...config,
+  });
+  const store = openStore(dataDir);
+  try {
+    const hash = await hashPassword(PASSWORD);
+    for (const role of ['clerk', 'bank', 'investigator', 'admin'] as Role[]) store.users.add({ username: role, role, passwordHash: hash });
+  } finally {
+    store.close();
+  }
+  const agent = new Agent(parsed, { log: createLogger('e2e', { level: 'warn' }) });
+  await agent.start();
+  return {
+    agent,
+    url: agent.url!,
+    dataDir,
+    close: async () => {
+      await agent.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  requireChromium();
+  // --no-sandbox: CI containers run as root, where Chromium's sandbox cannot start.
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'] });
+}
+
+/** Logs in through the real login page as the user named after `role`. */
+export async function logIn(page: Page, site: E2eSite, role: Role, next = ''): Promise<void> {
+  await page.goto(`${site.url}login${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+  await page.getByLabel(/User name/).fill(role);
+  await page.getByLabel(/Password/).fill(PASSWORD);
+  await page.getByRole('button', { name: /Log in/ }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
