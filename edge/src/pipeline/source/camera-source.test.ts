@@ -180,4 +180,24 @@ describe('CameraSource', () => {
     expect(isRunning(pid as number)).toBe(false);
     expect(source.status()).toMatchObject({ state: 'stopped', pid: null });
   });
+
+  it('Ctrl-C to the process group: ffmpeg interrupted just before close() is not reported as a restart', async () => {
+    const changes: StateChange[] = [];
+    const source = open(camera({ id: 'ctrl-c', source: join(dir, 'short.avi'), loop: true }), changes);
+    await until('streaming', () => source.status().state === 'streaming');
+    process.kill(source.status().pid as number, 'SIGINT'); // what the terminal sends ffmpeg too
+    await new Promise((r) => setTimeout(r, 300)); // the agent's own SIGINT handler starts a moment later
+    await source.close();
+    expect(changes.map((c) => c.state)).toEqual(['connecting', 'streaming', 'stopped']);
+  });
+
+  it('ffmpeg interrupted while nobody is closing: restarted after a short grace', async () => {
+    const changes: StateChange[] = [];
+    const source = open(camera({ id: 'interrupted', source: join(dir, 'short.avi'), loop: true }), changes);
+    await until('streaming', () => source.status().state === 'streaming');
+    process.kill(source.status().pid as number, 'SIGINT');
+    await until('streaming again', () => source.status().restarts === 1 && source.status().state === 'streaming');
+    expect(changes.map((c) => c.state)).toEqual(['connecting', 'streaming', 'backoff', 'connecting', 'streaming']);
+    expect(changes[2]!.lastError).toMatch(/code 255/);
+  });
 });

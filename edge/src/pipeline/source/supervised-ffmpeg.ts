@@ -9,6 +9,13 @@ import { Backoff, type BackoffOptions } from './backoff.js';
 import { redactCredentials } from './redact-url.js';
 import { stopFfmpeg } from './stop-ffmpeg.js';
 
+/**
+ * How an interrupted ffmpeg exits: code 255 is what ffmpeg returns after SIGINT/SIGTERM (its other
+ * failures exit 1), or Node reports the signal that killed it.
+ */
+const INTERRUPTED = /exited with code 255\b|received signal (2|15)\b|killed with signal SIG(INT|TERM)/;
+const INTERRUPT_GRACE_MS = 1000;
+
 export type SourceState = 'connecting' | 'streaming' | 'backoff' | 'ended' | 'stopped';
 
 /** One per state change: meant for one structured log line, never per frame. */
@@ -148,6 +155,13 @@ export class SupervisedFfmpeg {
       this.setState('connecting');
       const exit = await this.runOnce();
       if (this.closing) break;
+      if (!exit.clean && INTERRUPTED.test(exit.message ?? '')) {
+        // Ctrl-C in a terminal signals the whole process group, so ffmpeg may exit a moment before
+        // the agent starts closing: give close() that moment rather than log a restart that will
+        // not happen. Anyone else interrupting ffmpeg just gets the restart a second later.
+        await this.sleep(INTERRUPT_GRACE_MS);
+        if (this.closing) break;
+      }
       if (exit.clean && this.options.endsAtEof && this.runHadProgress) {
         this.setState('ended');
         return;
