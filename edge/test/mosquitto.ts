@@ -1,6 +1,7 @@
 /**
- * A real mosquitto on a loopback port for tests: anonymous, plain TCP, sessions persisted in a
- * folder of the test's choosing so a broker restart keeps queued messages like a production one.
+ * A real mosquitto on a loopback port for tests: anonymous, plain TCP by default or TLS with
+ * certificates given by the test (see test-pki.ts), sessions persisted in a folder of the test's
+ * choosing so a broker restart keeps queued messages like a production one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,8 +14,23 @@ export function mosquittoAvailable(): boolean {
   return fs.existsSync(MOSQUITTO);
 }
 
+export interface MosquittoTls {
+  /** CA file (PEM) that signed the server's certificate and, with requireCertificate, the clients'. */
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+  /** Refuse clients without a certificate signed by `ca` (default true). */
+  readonly requireCertificate?: boolean;
+}
+
+export interface MosquittoOptions {
+  /** A TLS listener instead of plain TCP; the url is then mqtts://. */
+  readonly tls?: MosquittoTls;
+}
+
 export interface Mosquitto {
   readonly port: number;
+  /** mqtt://127.0.0.1:port, or mqtts:// with TLS. */
   readonly url: string;
   /** SIGTERM (mosquitto saves its persistence file), SIGKILL after 5 s; idempotent. */
   stop(): Promise<void>;
@@ -32,13 +48,23 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /** Starts mosquitto on 127.0.0.1:port with its config and persistence under `dir`. */
-export async function startMosquitto(port: number, dir: string): Promise<Mosquitto> {
+export async function startMosquitto(port: number, dir: string, options: MosquittoOptions = {}): Promise<Mosquitto> {
   fs.mkdirSync(dir, { recursive: true });
   const conf = path.join(dir, 'mosquitto.conf');
+  const tls = options.tls;
   fs.writeFileSync(
     conf,
     [
       `listener ${port} 127.0.0.1`,
+      ...(tls
+        ? [
+          `cafile ${tls.ca}`,
+          `certfile ${tls.cert}`,
+          `keyfile ${tls.key}`,
+          'tls_version tlsv1.2',
+          `require_certificate ${tls.requireCertificate ?? true}`,
+        ]
+        : []),
       'allow_anonymous true',
       'persistence true',
       `persistence_location ${dir}/`,
@@ -77,5 +103,5 @@ export async function startMosquitto(port: number, dir: string): Promise<Mosquit
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, url: `mqtt://127.0.0.1:${port}`, stop };
+  return { port, url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`, stop };
 }

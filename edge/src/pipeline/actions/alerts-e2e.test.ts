@@ -1,8 +1,9 @@
 /**
  * From real video to the people who act on it: a phone call in front of an ATM (a real video of a
  * woman on the phone, from the development set) reaches an ATM-display subscriber as a
- * multilingual warning and a clerk-device subscriber as an alert, over the embedded broker and
- * over a real mosquitto.
+ * multilingual warning, a clerk-device subscriber as an alert, the relay beside the register as
+ * `on` then `off`, and (interlock enabled) the bank's ATM controller as suspend then resume, over
+ * the embedded broker and over a real mosquitto.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,14 +41,31 @@ async function subscribe(url: string, topic: string): Promise<Record<string, unk
   return got;
 }
 
-async function runCallAtAtm(mqttConfig: Record<string, unknown>, brokerUrl: () => string): Promise<{ display: Record<string, unknown>[]; clerk: Record<string, unknown>[] }> {
+/** The relay: bare text, not JSON. */
+async function subscribeText(url: string, topic: string): Promise<string[]> {
+  const got: string[] = [];
+  const client = await mqtt.connectAsync(url);
+  clients.push(client);
+  client.on('message', (_t, payload) => got.push(payload.toString()));
+  await client.subscribeAsync(topic, { qos: 1 });
+  return got;
+}
+
+interface Received {
+  display: Record<string, unknown>[];
+  clerk: Record<string, unknown>[];
+  controller: Record<string, unknown>[];
+  relay: string[];
+}
+
+async function runCallAtAtm(mqttConfig: Record<string, unknown>, brokerUrl: () => string): Promise<Received> {
   const dir = await mkdtemp(join(tmpdir(), 'mimamori-alerts-'));
   agent = new Agent(parseConfig({
     site: 'branch-7',
     dataDir: join(dir, 'data'),
     http: { port: 0 },
     mqtt: mqttConfig,
-    alerts: { atmLanguages: ['ja', 'ja-x-easy', 'en', 'zh-Hans'], clerkLanguage: 'en' },
+    alerts: { atmLanguages: ['ja', 'ja-x-easy', 'en', 'zh-Hans'], clerkLanguage: 'en', interlock: { enabled: true } },
     cameras: [{
       id: 'atmcam', source: CALL_VIDEO, record: { enabled: false },
       zones: [{ id: 'atm-front', kind: 'atm', atmId: 'atm1', polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] }],
@@ -56,11 +74,15 @@ async function runCallAtAtm(mqttConfig: Record<string, unknown>, brokerUrl: () =
   await agent.start();
   const display = await subscribe(brokerUrl(), 'mimamori/branch-7/atm/atm1/warning');
   const clerk = await subscribe(brokerUrl(), 'mimamori/branch-7/clerk/alerts');
+  const controller = await subscribe(brokerUrl(), 'mimamori/branch-7/atm/atm1/interlock');
+  const relay = await subscribeText(brokerUrl(), 'mimamori/branch-7/clerk/signal');
   await waitUntil('the warning to clear', () => display.some((m) => m.action === 'clear'), 40_000, 200);
-  return { display, clerk };
+  await waitUntil('the interlock to resume', () => controller.some((m) => m.action === 'resume'), 10_000, 100);
+  await waitUntil('the relay to turn off', () => relay.length >= 3, 10_000, 100);
+  return { display, clerk, controller, relay };
 }
 
-function expectCallAlerts({ display, clerk }: { display: Record<string, unknown>[]; clerk: Record<string, unknown>[] }): void {
+function expectCallAlerts({ display, clerk, controller, relay }: Received): void {
   const shows = display.filter((m) => m.action === 'show');
   expect(shows).toHaveLength(1);
   expect(shows[0]).toMatchObject({ messageKey: 'atm.phone_call', languages: ['ja', 'ja-x-easy', 'en', 'zh-Hans'] });
@@ -72,10 +94,15 @@ function expectCallAlerts({ display, clerk }: { display: Record<string, unknown>
   expect(clerk).toHaveLength(1);
   expect(clerk[0]).toMatchObject({ eventId: shows[0]!.eventId, behaviour: 'phone_at_atm', severity: 'high', lang: 'en', camera: 'atmcam' });
   expect(typeof clerk[0]!.seq).toBe('number');
+  // Nobody acknowledged: the ATM is resumed when the call ends, and the relay goes off with it.
+  expect(controller.map((m) => [m.action, m.reason, m.eventId])).toEqual([
+    ['suspend', 'phone_call', shows[0]!.eventId], ['resume', 'event_ended', shows[0]!.eventId],
+  ]);
+  expect(relay).toEqual(['off', 'on', 'off']);
 }
 
 describe.skipIf(!hasEvalSet)('alerts from a real phone-call video', () => {
-  it('reach an ATM display and a clerk device over the embedded broker', async () => {
+  it('reach an ATM display, a clerk device, the relay and the ATM controller over the embedded broker', async () => {
     const result = await runCallAtAtm({ embedded: { host: '127.0.0.1', port: 0, wsPort: 0 } }, () => agent!.mqttUrl!);
     expectCallAlerts(result);
   }, 90_000);

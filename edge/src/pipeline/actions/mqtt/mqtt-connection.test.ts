@@ -2,8 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../config/load.js';
 import { createLogger } from '../../../log/logger.js';
+import { freePort } from '../../../../test/free-port.js';
+import { MOSQUITTO, mosquittoAvailable, startMosquitto, type Mosquitto } from '../../../../test/mosquitto.js';
+import { makeTestPki, opensslAvailable, type TestPki } from '../../../../test/test-pki.js';
 import { waitUntil } from '../../../../test/wait-until.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { connectMqtt, redactUrl, topicMatches, type MqttConnection, type MqttConnectOptions } from './mqtt-connection.js';
@@ -138,5 +142,57 @@ describe('MQTT connection', () => {
     expect(topicMatches('a/+', 'a/b/c')).toBe(false);
     expect(topicMatches('a/b', 'a/b')).toBe(true);
     expect(topicMatches('a/b/c', 'a/b')).toBe(false);
+  });
+});
+
+const tlsTestable = mosquittoAvailable() && opensslAvailable();
+if (!tlsTestable) console.warn(`${MOSQUITTO} or openssl is missing: the TLS tests are skipped (apt-get install mosquitto openssl)`);
+
+describe.skipIf(!tlsTestable)('MQTT over TLS against mosquitto requiring client certificates', () => {
+  let dir: string;
+  let pki: TestPki;
+  let broker: Mosquitto;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mimamori-tls-'));
+    pki = makeTestPki(path.join(dir, 'pki'));
+    broker = await startMosquitto(await freePort(), path.join(dir, 'broker'), {
+      tls: { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey, requireCertificate: true },
+    });
+  });
+  afterAll(async () => {
+    await broker?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects with mqtts:// and the CA, client certificate and key from the config; a message round-trips', async () => {
+    expect(broker.url).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    const { mqtt: config } = parseConfig({ site: 'site-1', mqtt: { url: broker.url, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } } });
+    const connection = open({ url: config.url!, tls: config.tls });
+    await waitUntil('connected over TLS', () => connection.connected);
+    const received: string[] = [];
+    await connection.subscribe('mimamori/site-1/tls-check', (topic, payload) => received.push(`${topic} ${payload.toString()}`));
+    await connection.publish('mimamori/site-1/tls-check', '{"seq":1}', { qos: 1, retain: false });
+    await waitUntil('round trip', () => received.length === 1);
+    expect(received).toEqual(['mimamori/site-1/tls-check {"seq":1}']);
+    expect(logLines.some((l) => l.includes('"connection error"'))).toBe(false);
+  });
+
+  it('refuses a broker whose certificate the configured CA did not sign, naming the CA file', async () => {
+    const connection = open({ url: broker.url, tls: { ca: pki.otherCa, cert: pki.clientCert, key: pki.clientKey, rejectUnauthorized: true } });
+    await waitUntil('the TLS error', () => logLines.some((l) => l.includes('"connection error"')));
+    const line = JSON.parse(logLines.find((l) => l.includes('"connection error"'))!) as { error: string };
+    expect(line.error).toBe(
+      `TLS: the broker's certificate is not trusted by mqtt.tls.ca (${pki.otherCa}): self-signed certificate in certificate chain [SELF_SIGNED_CERT_IN_CHAIN]`,
+    );
+    expect(connection.connected).toBe(false);
+  });
+
+  it('is refused by the broker without a client certificate, saying which fields to set', async () => {
+    const connection = open({ url: broker.url, tls: { ca: pki.ca, rejectUnauthorized: true } });
+    await waitUntil('the TLS error', () => logLines.some((l) => l.includes('"connection error"')));
+    const line = JSON.parse(logLines.find((l) => l.includes('"connection error"'))!) as { error: string };
+    expect(line.error).toMatch(/^TLS: the broker requires a client certificate: set mqtt\.tls\.cert and mqtt\.tls\.key \[ERR_SSL_/);
+    expect(connection.connected).toBe(false);
   });
 });

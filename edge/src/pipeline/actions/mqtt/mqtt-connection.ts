@@ -85,6 +85,35 @@ function readTlsFile(field: string, file: string): Buffer {
   }
 }
 
+/** Node's codes for a broker certificate the client does not trust. */
+const UNTRUSTED_SERVER = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+/** TLS alerts from a broker that wants a (different) client certificate. */
+const CLIENT_CERT_REFUSED = new Set([
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+]);
+
+/**
+ * A connection error in words an installer can act on: TLS failures name the config fields to
+ * check, since Node's own messages ("self-signed certificate in certificate chain", OpenSSL's
+ * alert strings) do not say which side or which file is wrong.
+ */
+export function describeConnectionError(error: Error, tls: MqttTlsOptions | undefined): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (UNTRUSTED_SERVER.has(code)) {
+    const trust = tls?.ca !== undefined ? `mqtt.tls.ca (${tls.ca})` : 'the system CAs (mqtt.tls.ca is not set)';
+    return `TLS: the broker's certificate is not trusted by ${trust}: ${error.message} [${code}]`;
+  }
+  if (CLIENT_CERT_REFUSED.has(code)) {
+    const cert = tls?.cert !== undefined ? `refused the client certificate mqtt.tls.cert (${tls.cert})` : 'requires a client certificate: set mqtt.tls.cert and mqtt.tls.key';
+    return `TLS: the broker ${cert} [${code}]`;
+  }
+  return error.message;
+}
+
 /** MQTT topic filter matching (+ one level, # the rest), for dispatching to subscribe() handlers. */
 export function topicMatches(filter: string, topic: string): boolean {
   const f = filter.split('/');
@@ -154,9 +183,10 @@ export function connectMqtt(options: MqttConnectOptions): MqttConnection {
   });
   client.on('error', (error) => {
     // mqtt.js messages name the host and port, never the password.
-    if (error.message !== lastError) {
-      lastError = error.message;
-      log.warn('connection error', { url: where, error: error.message });
+    const message = describeConnectionError(error, tls);
+    if (message !== lastError) {
+      lastError = message;
+      log.warn('connection error', { url: where, error: message });
     }
   });
   client.on('message', (topic, payload, packet) => {

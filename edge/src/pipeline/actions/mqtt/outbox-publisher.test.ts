@@ -10,7 +10,7 @@ import { MOSQUITTO, mosquittoAvailable, startMosquitto, type Mosquitto } from '.
 import { waitUntil } from '../../../../test/wait-until.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { connectMqtt, type MqttConnection } from './mqtt-connection.js';
-import { OutboxPublisher } from './outbox-publisher.js';
+import { OutboxPublisher, rawMessage, wirePayload } from './outbox-publisher.js';
 
 const TOPIC = 'mimamori/site-1/alerts';
 const log = createLogger('outbox-test', { level: 'error', write: () => undefined });
@@ -151,6 +151,42 @@ describe('outbox publisher against the embedded broker', () => {
     await waitUntil('10 messages', () => received.unique().length === 10);
     expect(received.unique()).toEqual(seqs);
     await waitUntil('outbox drained', () => after.store.outbox.pendingCount() === 0);
+  });
+
+  it('publishes a raw message as its bare text (a relay matches `on`), retained, without seq', async () => {
+    const broker = await embedded();
+    const agent = startAgent(tempDir('mimamori-outbox-raw-'), broker.url);
+    const signal = 'mimamori/site-1/clerk/signal';
+    agent.publisher.enqueue(rawMessage(signal, 'on', { qos: 1, retain: true }));
+    await waitUntil('outbox drained', () => agent.store.outbox.pendingCount() === 0);
+    // A relay connecting afterwards gets the retained state, byte for byte.
+    const relay = await mqtt.connectAsync(broker.url, { clientId: 'relay', reconnectPeriod: 0 });
+    cleanups.push(() => relay.endAsync(true));
+    const got: { payload: string; retain: boolean }[] = [];
+    relay.on('message', (_t, payload, packet) => got.push({ payload: payload.toString(), retain: packet.retain }));
+    await relay.subscribeAsync(signal, { qos: 1 });
+    await waitUntil('retained signal', () => got.length === 1);
+    expect(got).toEqual([{ payload: 'on', retain: true }]);
+    // JSON payloads go out as stored; only the reserved first key marks a raw one.
+    expect(wirePayload('{"$raw":"OFF","seq":3}')).toBe('OFF');
+    expect(wirePayload('{"eventId":"e","text":"$raw","seq":4}')).toBe('{"eventId":"e","text":"$raw","seq":4}');
+  });
+
+  it('flush() waits until everything is published, and gives up at once while disconnected', async () => {
+    const broker = await embedded();
+    const { received } = await subscribe(broker.url, 'dashboard', true);
+    const agent = startAgent(tempDir('mimamori-outbox-flush-'), broker.url);
+    await waitUntil('connected', () => agent.connection.connected);
+    const seqs = enqueueTen(agent);
+    expect(await agent.publisher.flush(10_000)).toBe(true);
+    expect(agent.store.outbox.pendingCount()).toBe(0);
+    await waitUntil('10 messages', () => received.unique().length === 10);
+    expect(received.unique()).toEqual(seqs);
+
+    const offline = startAgent(tempDir('mimamori-outbox-flush-off-'), `mqtt://127.0.0.1:${await freePort()}`);
+    enqueueTen(offline);
+    expect(await offline.publisher.flush(10_000)).toBe(false);
+    expect(offline.store.outbox.pendingCount()).toBe(10);
   });
 
   it('refuses a bad topic before writing anything, naming the field', async () => {

@@ -5,10 +5,31 @@
  *
  * Delivery is at least once (see outbox-repository.ts): a message is sent again when its
  * acknowledgement was lost or late, so subscribers drop a `seq` they have already seen.
+ *
+ * Most payloads are JSON objects and go on the wire as stored (`seq` included). A few topics need
+ * a bare string instead: a relay matches `on`/`off`, Home Assistant `ON`/`OFF`, and a discovery
+ * config must not carry our `seq`. The outbox column holds JSON objects only, so such a message is
+ * stored as `{"$raw": "<text>", "seq": n}` and published as `<text>`, byte for byte. `$` cannot
+ * start one of our camelCase keys, so no JSON message is mistaken for one.
  */
 import type { Logger } from '../../../log/logger.js';
 import type { NewOutboxMessage, Store } from '../../../store/store.js';
 import type { MqttConnection } from './mqtt-connection.js';
+
+export const RAW_PAYLOAD_KEY = '$raw';
+const RAW_PREFIX = `{"${RAW_PAYLOAD_KEY}":`;
+
+/** An outbox message whose wire payload is `text` itself, not JSON (see the module comment). */
+export function rawMessage(topic: string, text: string, options: { qos: 0 | 1; retain: boolean }): NewOutboxMessage {
+  return { topic, qos: options.qos, retain: options.retain, payload: { [RAW_PAYLOAD_KEY]: text } };
+}
+
+/** What goes on the wire for a stored payload: the raw text for a `$raw` message, else the JSON as stored. */
+export function wirePayload(stored: string): string {
+  if (!stored.startsWith(RAW_PREFIX)) return stored;
+  const raw = (JSON.parse(stored) as Record<string, unknown>)[RAW_PAYLOAD_KEY];
+  return typeof raw === 'string' ? raw : stored;
+}
 
 export interface OutboxPublisherOptions {
   /** First wait after a failed publish, doubled per failure up to maxBackoffMs (default 1000). */
@@ -46,6 +67,8 @@ export class OutboxPublisher {
   #abort: (() => void) | undefined;
   /** The last failure reported in the log, so a long outage is one line, not one per retry. */
   #lastFailure: string | undefined;
+  /** flush() callers, told when a drain finds nothing pending. */
+  readonly #emptied = new Set<() => void>();
 
   constructor(store: Store, connection: MqttConnection, log: Logger, options: OutboxPublisherOptions = {}) {
     this.#store = store;
@@ -80,6 +103,32 @@ export class OutboxPublisher {
     const queued = this.#store.outbox.enqueue(message);
     if (this.#started) this.#nudge();
     return queued;
+  }
+
+  /**
+   * Waits until nothing is pending, at most `timeoutMs`; true when the outbox is empty. For a clean
+   * shutdown, so the last state messages (relay `off`, interlock `resume`) leave before close();
+   * returns false at once while disconnected, since a broker that is down cannot take them now.
+   */
+  async flush(timeoutMs: number): Promise<boolean> {
+    // Closed first: after close() the store may be closed too (a second Agent.close()).
+    if (this.#closed || !this.#started) return false;
+    if (this.#store.outbox.pendingCount() === 0) return true;
+    if (!this.#connection.connected) return false;
+    let timer: NodeJS.Timeout | undefined;
+    let onEmpty: (() => void) | undefined;
+    const emptied = new Promise<boolean>((resolve) => {
+      onEmpty = () => resolve(true);
+      this.#emptied.add(onEmpty);
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    this.#nudge();
+    try {
+      return await emptied;
+    } finally {
+      clearTimeout(timer);
+      if (onEmpty) this.#emptied.delete(onEmpty);
+    }
   }
 
   /** Stops publishing; an unacknowledged message stays pending for the next start. Idempotent. */
@@ -117,10 +166,13 @@ export class OutboxPublisher {
     while (!this.#closed && this.#connection.connected) {
       this.#again = false;
       const batch = this.#store.outbox.pending(this.#batchSize);
-      if (batch.length === 0) return;
+      if (batch.length === 0) {
+        for (const notify of this.#emptied) notify();
+        return;
+      }
       for (const message of batch) {
         if (this.#closed || !this.#connection.connected) return;
-        const outcome = await this.#publish(message.topic, message.payload, message.qos, message.retain);
+        const outcome = await this.#publish(message.topic, wirePayload(message.payload), message.qos, message.retain);
         if (this.#closed) return;
         if (outcome !== undefined) {
           this.#store.outbox.markFailed(message.seq, outcome.message);

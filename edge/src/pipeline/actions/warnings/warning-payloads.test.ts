@@ -95,7 +95,7 @@ describe('clerkAlertPayload', () => {
       offsetMinutes: 540,
     });
     expect(Object.keys(payload).sort()).toEqual(
-      ['at', 'behaviour', 'camera', 'eventId', 'lang', 'seq', 'severity', 'snapshotUrl', 'text', 'zone'].sort(),
+      ['at', 'behaviour', 'camera', 'eventId', 'lang', 'resend', 'seq', 'severity', 'snapshotUrl', 'text', 'zone'].sort(),
     );
     expect(payload).toMatchObject({
       eventId: 'ev-9',

@@ -83,6 +83,8 @@ export interface ClerkAlertInput {
   lang: string;
   snapshotUrl: string | null;
   at: Date | number;
+  /** 0 for the alert itself, 1.. for its reminders while nobody has acknowledged it (default 0). */
+  resend?: number;
   offsetMinutes?: number;
 }
 
@@ -98,6 +100,8 @@ export interface ClerkAlertPayload {
   lang: string;
   snapshotUrl: string | null;
   at: string;
+  /** 0 for the alert, n for its n-th reminder (same event, same text, a new `seq`). */
+  resend: number;
 }
 
 export function clerkAlertPayload(input: ClerkAlertInput): ClerkAlertPayload {
@@ -118,6 +122,7 @@ export function clerkAlertPayload(input: ClerkAlertInput): ClerkAlertPayload {
     lang,
     snapshotUrl: input.snapshotUrl,
     at: formatTimestamp(atMs, input.offsetMinutes),
+    resend: input.resend ?? 0,
   };
 }
 
