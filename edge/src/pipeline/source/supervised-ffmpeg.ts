@@ -186,6 +186,8 @@ export class SupervisedFfmpeg {
       return { clean: false, message: redactCredentials(err instanceof Error ? err.message : String(err)) };
     }
     this.current = run;
+    // close() during launch() found no process to stop: stop this one now, or loopDone never settles.
+    if (this.closing) void stopFfmpeg(run.proc, { graceMs: this.options.graceMs });
     const watchdog = setInterval(() => this.checkStall(), Math.max(100, Math.min(1000, this.options.stallMs / 4)));
     try {
       const exit = await run.done;
