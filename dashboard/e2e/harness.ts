@@ -5,7 +5,7 @@
  * Screenshots go to artifacts/screenshots/ for a person to look at; they are not committed.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,9 +27,22 @@ export function requireChromium(): void {
 }
 
 let built: Promise<unknown> | null = null;
-/** Builds the dashboard into dist/dashboard once per test file, so the agent serves current code. */
+/**
+ * Builds the dashboard into dist/dashboard once per test file, so the agent serves current code.
+ * Test files run in parallel processes: each builds into a folder of its own and swaps it in
+ * whole, so no agent ever serves a dist/dashboard another file's build has just emptied.
+ */
 export function buildDashboard(): Promise<unknown> {
-  built ??= build({ configFile: join(ROOT, 'dashboard', 'vite.config.ts'), logLevel: 'error' });
+  built ??= (async () => {
+    const target = join(ROOT, 'dist', 'dashboard');
+    const out = `${target}.build-${process.pid}`;
+    await build({ configFile: join(ROOT, 'dashboard', 'vite.config.ts'), logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+    const old = `${target}.old-${process.pid}`;
+    await rename(target, old).catch(() => undefined); // absent, or another file's swap moved it
+    // Another file may have swapped its build in meanwhile: the same sources, so that one serves.
+    await rename(out, target).catch(() => undefined);
+    await Promise.all([rm(old, { recursive: true, force: true }), rm(out, { recursive: true, force: true })]);
+  })();
   return built;
 }
 
@@ -44,8 +57,10 @@ export interface E2eSite {
 /**
  * A running agent with one user per role (username = role name, password PASSWORD). `config`
  * is merged over the defaults: free ports, a temp data folder, no cameras unless given.
+ * `configFile` is handed to the agent as the file it was started from (the zones editor saves
+ * into it); the caller writes it with the same cameras as `config`.
  */
-export async function startSite(config: Record<string, unknown> = {}): Promise<E2eSite> {
+export async function startSite(config: Record<string, unknown> = {}, options: { configFile?: string } = {}): Promise<E2eSite> {
   await buildDashboard();
   const dir = await mkdtemp(join(tmpdir(), 'mimamori-e2e-'));
   const dataDir = join(dir, 'data');
@@ -63,7 +78,7 @@ export async function startSite(config: Record<string, unknown> = {}): Promise<E
   } finally {
     store.close();
   }
-  const agent = new Agent(parsed, { log: createLogger('e2e', { level: 'warn' }) });
+  const agent = new Agent(parsed, { log: createLogger('e2e', { level: 'warn' }), ...(options.configFile ? { configFile: options.configFile } : {}) });
   await agent.start();
   return {
     agent,

@@ -1,0 +1,99 @@
+/**
+ * Verification on the desk, as `mimamori verify` does it: an uploaded manifest.json + manifest.sig
+ * (+ an optional public key) to POST /api/verify, or a whole bundle zip to POST /api/verify/bundle.
+ * The verdict is shown large: VERIFIED or NOT VERIFIED, then what was proven and every problem.
+ */
+import { api, ApiError } from '../shared/api.js';
+import { byId, el } from '../shared/dom.js';
+import { showTime } from './time.js';
+import type { Desk, VerifyVerdict } from './types.js';
+
+const KEY_TEXT: Record<VerifyVerdict['key']['source'], string> = {
+  given: '指定された公開鍵 / the public key given',
+  device: 'この端末の鍵 / this device\'s key',
+  bundled: 'zip 内の鍵（出所は未証明） / the key inside the zip (origin not proven)',
+  none: '鍵なし / no usable key',
+};
+
+function show(v: VerifyVerdict): void {
+  const facts: Node[] = [];
+  const fact = (term: string, value: string): void => {
+    facts.push(el('dt', {}, term), el('dd', {}, value));
+  };
+  fact('署名 / Signature', v.signature === 'valid' ? '有効 / valid' : v.signature === 'invalid' ? '無効 / INVALID' : '未検査 / not checked');
+  fact('鍵 / Key', `${KEY_TEXT[v.key.source]}${v.key.fingerprint ? ` — ${v.key.fingerprint}` : ''}`);
+  fact('出所 / Origin', v.originProven ? '証明済み / proven (signed by this key)' : '未証明 / not proven');
+  if (v.manifest) {
+    const m = v.manifest;
+    fact('事件番号 / Case', m.caseNumber);
+    fact('保全 / Hold', m.holdId);
+    fact('期間 / Range', `${showTime(m.from)} 〜 ${showTime(m.to)}`);
+    fact('端末 / Device', m.deviceId);
+    fact('書き出し / Exported', `${showTime(m.exportedAt)}${m.exportedBy ? ` (${m.exportedBy})` : ''}`);
+  }
+  fact('ファイル / Files', v.filesChecked
+    ? `${v.filesMatched} / ${v.filesListed} 一致 / match`
+    : `${v.filesListed} 件記載（マニフェストのみ検証、ファイル本体は未検査） / listed (manifest only: the files themselves were not checked)`);
+  if (v.manifestSha256) fact('マニフェスト SHA-256 / Manifest SHA-256', v.manifestSha256);
+  const title = v.verified ? '検証済み / VERIFIED' : '検証失敗 / NOT VERIFIED';
+  byId('verify-result').replaceChildren(el('div', { class: `verdict-box ${v.verified ? 'verdict-ok' : 'verdict-fail'}`, id: 'verify-verdict' },
+    el('p', { class: 'verdict-title' }, title),
+    el('dl', {}, ...facts),
+    ...(v.problems.length > 0
+      ? [el('p', {}, '問題 / Problems:'), el('ul', {}, ...v.problems.map((p) => el('li', {}, `${p.file}: ${p.message}`)))]
+      : []),
+  ));
+}
+
+/** The zip goes as the raw body (no multipart): the agent streams it to a temporary file. */
+async function postZip(file: File, key: string): Promise<VerifyVerdict> {
+  const res = await fetch(`/api/verify/bundle?key=${encodeURIComponent(key)}`, {
+    method: 'POST', headers: { 'content-type': 'application/zip' }, body: file, credentials: 'same-origin',
+  });
+  const text = await res.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, (data as { error?: string } | null)?.error ?? res.statusText);
+  return data as VerifyVerdict;
+}
+
+function fileOf(id: string): File | null {
+  return byId<HTMLInputElement>(id).files?.[0] ?? null;
+}
+
+export function setUpVerify(desk: Desk): void {
+  byId<HTMLFormElement>('verify-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    desk.clearError();
+    byId('verify-result').replaceChildren();
+    const manifest = fileOf('verify-manifest');
+    const signature = fileOf('verify-signature');
+    const key = fileOf('verify-key');
+    if (!manifest || !signature) {
+      desk.fail(new Error('manifest.json と manifest.sig を選んでください / Choose manifest.json and manifest.sig'));
+      return;
+    }
+    void (async () => {
+      // Text, as saved by the export: the signature is over the manifest's exact UTF-8 bytes.
+      const body = {
+        manifest: await manifest.text(), signature: await signature.text(), ...(key ? { publicKeyPem: await key.text() } : {}),
+      };
+      show(await api<VerifyVerdict>('/api/verify', { body }));
+    })().catch((err: unknown) => desk.fail(err));
+  });
+  byId<HTMLFormElement>('verify-zip-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    desk.clearError();
+    byId('verify-result').replaceChildren();
+    const zip = fileOf('verify-zip');
+    if (!zip) {
+      desk.fail(new Error('zip を選んでください / Choose a bundle zip'));
+      return;
+    }
+    postZip(zip, byId<HTMLSelectElement>('verify-zip-key').value).then(show, (err: unknown) => desk.fail(err));
+  });
+}

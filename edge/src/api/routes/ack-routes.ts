@@ -1,0 +1,52 @@
+/**
+ * `POST /api/events/:id/ack`: a clerk taps "I'll handle it" on the dashboard. The ack is recorded
+ * beside the event (source `dashboard`, by the logged-in user), the alert logic is told at once
+ * (reminders stop, the relay and the interlock follow), and the ack is published on MQTT
+ * (`mimamori/<site>/clerk/alerts/<eventId>/ack`, through the outbox) so other clerk devices see it.
+ *
+ * Recording first and publishing second means an ack counts even while the broker is down. The
+ * agent's own AckListener receives the published ack back from the broker; it carries the same
+ * event, name and time, and the ack repository stores an identical ack only once.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { clerkAlertsTopic } from '../../pipeline/actions/alert-dispatcher.js';
+import { rawMessage } from '../../pipeline/actions/mqtt/outbox-publisher.js';
+import { formatTimestamp, UnknownEventError } from '../../store/store.js';
+import { currentUser, requireRole } from '../auth/guard.js';
+import { HttpError, parseRequest } from '../http-error.js';
+import type { ApiContext } from '../server.js';
+
+/** Event ids are UUIDs (v7), as the MQTT ack topic requires. */
+export const eventIdParams = z
+  .object({ id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be an event id (a lower-case UUID)') })
+  .strict();
+
+/** Nothing to send yet: the ack is who (the session) and when (now). */
+const ackBody = z.object({}).strict();
+
+export const ackTopic = (site: string, eventId: string): string => `${clerkAlertsTopic(site)}/${eventId}/ack`;
+
+export function registerAckRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.post('/api/events/:id/ack', { preHandler: requireRole(ctx, 'clerk') }, (req) => {
+    const { id } = parseRequest(eventIdParams, req.params, 'params');
+    parseRequest(ackBody, req.body, 'body');
+    const live = ctx.live;
+    if (!live) throw new HttpError(503, 'acknowledgements are not available: the alert service is not running');
+    const by = currentUser(req).username;
+    let ack;
+    try {
+      ack = ctx.store().acks.record({ eventId: id, by, ackedAt: Date.now(), source: 'dashboard' });
+    } catch (err) {
+      if (err instanceof UnknownEventError) throw new HttpError(404, `no event ${id}`);
+      throw err;
+    }
+    // Raw, not a JSON payload: the outbox would add `seq`, which the ack format does not allow.
+    // Published before the relay `off` and interlock `resume` it causes, so devices read the
+    // reason first.
+    live.enqueue(rawMessage(ackTopic(ctx.site, id), JSON.stringify({ by, at: formatTimestamp(ack.ackedAt) }), { qos: 1, retain: false }));
+    live.acknowledged(id);
+    ctx.log.info('event acknowledged', { event: id, by, source: 'dashboard' });
+    return { eventId: id, by, ackedAt: new Date(ack.ackedAt).toISOString(), source: ack.source };
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * `PUT /api/cameras/:id/zones` (admin): the zones editor's save. The body is checked with the same
+ * zone schema as the config file, errors named by path as at start
+ * (`zones[0].polygon: needs at least 3 points`); the zones are written into the site's YAML file
+ * (comments kept, a backup beside it; config/save-zones.ts) and then applied to the running camera
+ * from its next frame, without a restart. File first: a change the agent runs with but could not
+ * write would silently vanish at the next restart.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { formatIssues } from '../../config/load.js';
+import { ConfigFileError, roundZones, saveCameraZones } from '../../config/save-zones.js';
+import { zoneSchema } from '../../config/schema.js';
+import { currentUser, requireRole } from '../auth/guard.js';
+import { HttpError, parseRequest } from '../http-error.js';
+import type { ApiContext } from '../server.js';
+import { cameraAccess, cameraIdParams, findCamera } from './camera-routes.js';
+
+/** Bounds beyond the config schema: every zone is tested for every person on every frame. */
+const MAX_ZONES = 32;
+const MAX_POINTS = 64;
+
+const zonesBody = z
+  .object({ zones: z.array(zoneSchema).max(MAX_ZONES, `at most ${MAX_ZONES} zones per camera`) })
+  .strict()
+  .superRefine((body, ctx) => {
+    const seen = new Set<string>();
+    body.zones.forEach((zone, i) => {
+      if (seen.has(zone.id)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id "${zone.id}"` });
+      seen.add(zone.id);
+      if (zone.polygon.length > MAX_POINTS) ctx.addIssue({ code: 'custom', path: ['zones', i, 'polygon'], message: `at most ${MAX_POINTS} points` });
+    });
+  });
+
+export function registerZoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.put('/api/cameras/:id/zones', { preHandler: requireRole(ctx, 'admin') }, async (req) => {
+    const { id } = parseRequest(cameraIdParams, req.params, 'params');
+    const camera = findCamera(ctx, id);
+    const file = cameraAccess(ctx).configFile;
+    if (file === null) {
+      throw new HttpError(409, 'zones cannot be saved: this agent was started without a config file (inline config); start it with `mimamori run --config <site.yaml>`');
+    }
+    const parsed = zonesBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw new HttpError(400, formatIssues(parsed.error.issues).join('; '));
+    const zones = roundZones(parsed.data.zones);
+    try {
+      await saveCameraZones(file, id, zones);
+    } catch (err) {
+      if (err instanceof ConfigFileError) throw new HttpError(409, `zones not saved: ${err.message}`);
+      throw err;
+    }
+    camera.setZones(zones);
+    ctx.log.info('zones saved', { camera: id, by: currentUser(req).username, zones: zones.map((z) => z.id), file });
+    return { camera: id, zones, saved: true };
+  });
+}
