@@ -6,6 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { startApi, type ApiServer } from './api/server.js';
+import { LiveBus } from './api/live/live-bus.js';
 import { HttpError } from './api/http-error.js';
 import type { CameraConfig, Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
@@ -13,14 +14,21 @@ import type { AnalyzerPool } from './pipeline/analyze/analyzer-pool.js';
 import { createPerception } from './pipeline/analyze/perception.js';
 import { CameraPipeline } from './pipeline/camera-pipeline.js';
 import { EventRecorder, type RecordedEvent } from './pipeline/events/event-recorder.js';
+import type { BehaviourEvent } from './pipeline/behaviours/types.js';
+import type { CameraFrame } from './pipeline/camera-pipeline.js';
 import { SegmentRecorder, type RecordedSegment } from './pipeline/record/segment-recorder.js';
+import { RetentionCleaner, type RetentionRunReport } from './pipeline/retention/retention-cleaner.js';
 import { CameraSource, type StateChange } from './pipeline/source/camera-source.js';
-import { openStore, type Store } from './store/store.js';
+import { openStore, type EventRecord, type Store } from './store/store.js';
 import { AckListener } from './pipeline/actions/ack-listener.js';
 import { AlertDispatcher } from './pipeline/actions/alert-dispatcher.js';
+import { HomeAssistantDiscovery } from './pipeline/actions/home-assistant.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './pipeline/actions/mqtt/embedded-broker.js';
 import { connectMqtt, redactUrl, type MqttConnection } from './pipeline/actions/mqtt/mqtt-connection.js';
 import { OutboxPublisher } from './pipeline/actions/mqtt/outbox-publisher.js';
+import { DAY_MS, OutboxPruner } from './pipeline/actions/mqtt/outbox-pruner.js';
+import { readPackageVersion } from './cli/package-version.js';
+import { loadOrCreateDeviceKeys } from './evidence/device-keys.js';
 
 interface CameraRuntime {
   config: CameraConfig;
@@ -34,9 +42,16 @@ export interface AgentOptions {
   log: Logger;
   /** Called for every stored event step (the MQTT issue publishes from here). */
   onEvent?: (e: RecordedEvent) => void;
+  /**
+   * The YAML file the config was loaded from: the dashboard's zones editor saves into it. Without
+   * one (inline config, tests) zones can be viewed but not saved.
+   */
+  configFile?: string;
 }
 
 const HEALTH_SAMPLE_MS = 30_000;
+/** How long close() waits for the last MQTT messages to leave before disconnecting. */
+const SHUTDOWN_FLUSH_MS = 2000;
 
 export class Agent {
   private store: Store | null = null;
@@ -45,6 +60,14 @@ export class Agent {
   private broker: EmbeddedBroker | null = null;
   private mqtt: MqttConnection | null = null;
   private publisher: OutboxPublisher | null = null;
+  private pruner: OutboxPruner | null = null;
+  private alerts: AlertDispatcher | null = null;
+  private recorder: EventRecorder | null = null;
+  private homeAssistant: HomeAssistantDiscovery | null = null;
+  private retention: RetentionCleaner | null = null;
+  /** storage_full: the recorders are stopped until the cleaner finds room again. */
+  private recordingPaused = false;
+  private recordingChange: Promise<void> = Promise.resolve();
   private readonly cameras: CameraRuntime[] = [];
   private healthTimer: NodeJS.Timeout | null = null;
   private startedAt = 0;
@@ -65,17 +88,53 @@ export class Agent {
     const dataDir = resolve(config.dataDir);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     this.store = openStore(dataDir);
-    this.closeEventsLeftOpen(this.store);
+    // The evidence signing key exists from the first start, so its fingerprint can be published
+    // (`mimamori keys show`) before the first export is ever needed.
+    const keys = loadOrCreateDeviceKeys(dataDir);
+    log.info(keys.created ? 'device key created' : 'device key loaded', { deviceId: keys.deviceId, fingerprint: keys.fingerprint, file: keys.file });
+    const leftOpen = this.closeEventsLeftOpen(this.store);
     await this.startMqtt(log.child('mqtt'));
-    const alerts = new AlertDispatcher(config.site, this.publisher!, config.alerts, log.child('alerts'));
+    // The dashboard's live screens see every message the alerts enqueue: a tee on the outbox.
+    const live = new LiveBus(config.site, { atmLanguages: config.alerts.atmLanguages, log: log.child('live') });
+    const outbox = live.tee(this.publisher!);
+    const alerts = new AlertDispatcher(config.site, outbox, config.alerts, log.child('alerts'));
+    this.alerts = alerts;
+    alerts.start();
+    alerts.resumeAfterRestart(leftOpen);
     // Not awaited: with the broker down the subscription completes when it comes back, and the
     // cameras must not wait for that.
-    new AckListener(config.site, this.store, this.mqtt!, (id) => alerts.acknowledged(id), log.child('acks'))
+    const acked = (id: string): void => {
+      alerts.acknowledged(id);
+      const ack = this.store?.acks.forEvent(id).at(-1);
+      if (ack) live.acknowledged(ack);
+    };
+    new AckListener(config.site, this.store, this.mqtt!, acked, log.child('acks'))
       .start()
       .catch((err: unknown) => log.error('ack subscription failed', { err }));
-    this.perception = await createPerception(config.perception);
-    const sink = new EventRecorder(this.store, log.child('events'), (e) => {
+    if (config.mqtt.homeAssistant.enabled) {
+      this.homeAssistant = new HomeAssistantDiscovery(
+        config.site, config.cameras.filter((c) => c.enabled), this.publisher!,
+        { discoveryPrefix: config.mqtt.homeAssistant.discoveryPrefix, swVersion: readPackageVersion() },
+        log.child('homeassistant'), this.mqtt!,
+      );
+      this.homeAssistant.start().catch((err: unknown) => log.error('home assistant subscription failed', { err }));
+    }
+    const homeAssistant = this.homeAssistant;
+    // Retention: the index is made to match the recordings folder before any recorder writes.
+    this.retention = new RetentionCleaner(this.store, {
+      config: config.retention, log: log.child('retention'), site: config.site, outbox, ffprobePath: config.ffmpeg.ffprobePath,
+      onStorageFull: (state) => this.pauseRecording(state.active),
+    });
+    // The sweep walks the recordings folder once: while the models load, and before any recorder starts.
+    const [swept, perception] = await Promise.allSettled([this.retention.sweep(), createPerception(config.perception)]);
+    // Kept even when the sweep failed, so close() releases it.
+    if (perception.status === 'fulfilled') this.perception = perception.value;
+    if (swept.status === 'rejected') throw swept.reason;
+    if (perception.status === 'rejected') throw perception.reason;
+    const analyzer = perception.value;
+    const sink = this.recorder = new EventRecorder(this.store, log.child('events'), (e) => {
       alerts.handle(e);
+      homeAssistant?.handle(e);
       options.onEvent?.(e);
     });
 
@@ -83,16 +142,8 @@ export class Agent {
       const camLog = log.child('camera');
       const onStateChange = (change: StateChange): void => this.recordState(change, camLog);
       const source = new CameraSource(camera, { ffmpegPath: config.ffmpeg.ffmpegPath, onStateChange });
-      const recorder = camera.record.enabled
-        ? new SegmentRecorder(camera, {
-          dataDir,
-          ffmpegPath: config.ffmpeg.ffmpegPath,
-          onStateChange,
-          onSegment: (segment) => this.indexSegment(segment),
-          onSegmentError: (err, segment) => camLog.error('segment not indexed', { camera: camera.id, path: segment.path, err }),
-        })
-        : null;
-      const pipeline = new CameraPipeline(camera, { perception: this.perception, sink, log: camLog });
+      const recorder = camera.record.enabled ? this.createRecorder(camera) : null;
+      const pipeline = new CameraPipeline(camera, { perception: analyzer, sink, log: camLog });
       const running = pipeline.run(source.frames()).catch((err: unknown) => {
         camLog.error('camera pipeline stopped', { camera: camera.id, err });
       });
@@ -101,6 +152,7 @@ export class Agent {
       recorder?.start();
     }
 
+    this.retention.start();
     this.healthTimer = setInterval(() => this.sampleHealth(), HEALTH_SAMPLE_MS);
     this.healthTimer.unref();
     this.http = await startApi(config.http.host, config.http.port, {
@@ -111,6 +163,19 @@ export class Agent {
         if (!this.store) throw new HttpError(503, 'store not open');
         return this.store;
       },
+      live: { bus: live, enqueue: (m) => outbox.enqueue(m), acknowledged: (id) => alerts.acknowledged(id) },
+      cameras: {
+        configFile: options.configFile ?? null,
+        list: () => this.cameras.map((c) => ({
+          id: c.config.id,
+          state: () => c.source.status().state,
+          zones: () => c.pipeline.zones,
+          liveFrame: () => c.pipeline.liveFrame(),
+          setZones: (zones) => c.pipeline.setZones(zones),
+        })),
+      },
+      ffmpegPath: config.ffmpeg.ffmpegPath,
+      runRetention: () => this.runRetention(),
     });
     log.info('agent started', { site: config.site, cameras: this.cameras.length, dataDir, url: this.http.url });
   }
@@ -141,10 +206,66 @@ export class Agent {
           events: c.pipeline.stats.events,
           analyseMs: round1(c.pipeline.stats.analyseMs),
           trackMs: round1(c.pipeline.stats.trackMs),
-          recorder: c.recorder ? { state: c.recorder.status().state, segments: c.recorder.status().segments } : null,
+          recorder: c.recorder
+            ? { state: c.recorder.status().state, segments: c.recorder.status().segments }
+            : c.config.record.enabled && this.recordingPaused ? { state: 'paused', reason: 'storage_full' } : null,
         };
       }),
+      storage: this.storageStatus(),
     };
+  }
+
+  /** Retention's view for /api/status: the storage_full alarm and the last cleaner run. */
+  private storageStatus(): Record<string, unknown> | null {
+    if (!this.retention) return null;
+    const { storageFull: full, lastRun } = this.retention.status();
+    return {
+      storageFull: full.active,
+      since: full.since === null ? null : new Date(full.since).toISOString(),
+      recordingPaused: this.recordingPaused,
+      usedBytes: full.usedBytes,
+      budgetBytes: full.budgetBytes,
+      measure: full.measure,
+      lastRun: lastRun && {
+        at: new Date(lastRun.at).toISOString(), deleted: lastRun.deleted, bytesFreed: lastRun.bytesFreed, ms: lastRun.ms, complete: lastRun.complete,
+      },
+    };
+  }
+
+  private createRecorder(camera: CameraConfig): SegmentRecorder {
+    const camLog = this.options.log.child('camera');
+    return new SegmentRecorder(camera, {
+      dataDir: this.store!.dataDir,
+      ffmpegPath: this.config.ffmpeg.ffmpegPath,
+      onStateChange: (change) => this.recordState(change, camLog),
+      onSegment: (segment) => this.indexSegment(segment),
+      onSegmentError: (err, segment) => camLog.error('segment not indexed', { camera: camera.id, path: segment.path, err }),
+    });
+  }
+
+  /**
+   * storage_full stops every recorder (its last segment finalised and indexed) so no new footage
+   * needs room that only held footage holds; they start again once the cleaner clears the alarm.
+   * Analysis and alerts go on either way. Changes are applied one after another, in order.
+   */
+  private pauseRecording(paused: boolean): Promise<void> {
+    this.recordingChange = this.recordingChange.then(async () => {
+      if (this.recordingPaused === paused) return;
+      this.recordingPaused = paused;
+      const affected = this.cameras.filter((c) => c.config.record.enabled);
+      for (const c of affected) {
+        if (paused && c.recorder) {
+          const recorder = c.recorder;
+          c.recorder = null;
+          await recorder.close();
+        } else if (!paused && !c.recorder) {
+          c.recorder = this.createRecorder(c.config);
+          c.recorder.start();
+        }
+      }
+      this.options.log.warn(paused ? 'recording paused: storage_full' : 'recording resumed: room again', { cameras: affected.map((c) => c.config.id) });
+    });
+    return this.recordingChange;
   }
 
   /** The broker (embedded unless mqtt.url is set), the connection, and the outbox publisher. */
@@ -173,6 +294,31 @@ export class Agent {
     });
     this.publisher = new OutboxPublisher(this.store!, this.mqtt, log);
     this.publisher.start();
+    this.pruner = new OutboxPruner(this.store!.outbox, log, { retentionMs: mqtt.outboxRetentionDays * DAY_MS });
+    this.pruner.start();
+  }
+
+  /**
+   * Hands one behaviour step to the recorder the cameras use (event row, snapshot, MQTT alerts,
+   * live screens): for end-to-end tests of the screens, which have no camera showing a phone call.
+   */
+  recordStep(step: BehaviourEvent, frame: CameraFrame | null = null): Promise<void> {
+    if (!this.recorder) throw new Error('agent not started');
+    return this.recorder.handle(step, frame);
+  }
+
+  /**
+   * Runs the retention cleaner now rather than at its next interval: after a hold is released its
+   * footage becomes deletable, and a storage_full alarm can clear at once. Concurrent calls share one run.
+   */
+  runRetention(): Promise<RetentionRunReport> {
+    if (!this.retention) return Promise.reject(new Error('agent not started'));
+    return this.retention.runOnce();
+  }
+
+  /** Whether any dashboard account exists (a fresh install has none until `mimamori users add`). */
+  hasUsers(): boolean {
+    return (this.store?.users.list().length ?? 0) > 0;
   }
 
   get mqttUrl(): string | null {
@@ -187,12 +333,20 @@ export class Agent {
   async close(): Promise<void> {
     const log = this.options.log;
     if (this.healthTimer) clearInterval(this.healthTimer);
+    // The cleaner first, so it neither deletes nor pauses or resumes recorders while they stop.
+    await this.retention?.close();
+    await this.recordingChange;
     await this.http?.close();
     // Sources first so each pipeline sees its frames end and closes its open events.
     await Promise.all(this.cameras.map((c) => c.source.close()));
     await Promise.all(this.cameras.map((c) => c.running));
     await Promise.all(this.cameras.map((c) => c.recorder?.close()));
-    // Whatever is not yet published stays in the outbox for the next start.
+    this.alerts?.close();
+    this.homeAssistant?.close();
+    this.pruner?.close();
+    // The cameras' last event ends turned the relay off and resumed ATMs: give those a moment to
+    // leave; whatever is not yet published stays in the outbox for the next start.
+    await this.publisher?.flush(SHUTDOWN_FLUSH_MS);
     await this.publisher?.close();
     await this.mqtt?.close();
     await this.broker?.close();
@@ -206,11 +360,13 @@ export class Agent {
    * Events left open by a crash or power cut are ended at their last update, marked as such: an
    * episode cannot continue across a restart (track ids and presences are gone).
    */
-  private closeEventsLeftOpen(store: Store): void {
-    for (const e of store.events.list({ open: true, limit: 10_000 })) {
+  private closeEventsLeftOpen(store: Store): EventRecord[] {
+    const leftOpen = store.events.list({ open: true, limit: 10_000 });
+    for (const e of leftOpen) {
       store.events.end(e.id, e.updatedAt, { details: { ...e.details, endedBy: 'agent restart' } });
       this.options.log.warn('event left open by a previous run ended', { event: e.id, camera: e.camera });
     }
+    return leftOpen;
   }
 
   private recordState(change: StateChange, log: Logger): void {

@@ -13,6 +13,15 @@ import { registerSessionRoutes } from './auth/session-routes.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
+import type { LiveContext } from './live/live-bus.js';
+import { registerAckRoutes } from './routes/ack-routes.js';
+import { registerSnapshotRoutes } from './routes/snapshot-routes.js';
+import { registerStreamRoutes } from './routes/stream-routes.js';
+import { registerCameraRoutes, type CameraAccess } from './routes/camera-routes.js';
+import { registerClipRoutes } from './routes/clip-routes.js';
+import { registerZoneRoutes } from './routes/zone-routes.js';
+import { registerHoldRoutes } from './routes/holds-routes.js';
+import { registerExportRoutes } from './routes/export-routes.js';
 
 /** What routes may use. The store is a getter: it is opened and closed by the agent, not here. */
 export interface ApiContext {
@@ -20,15 +29,30 @@ export interface ApiContext {
   readonly site: string;
   status(): unknown;
   store(): Store;
+  /** Live screens (SSE) and acks from the dashboard; absent where no alert service runs (some tests). */
+  readonly live?: LiveContext;
+  /** Running cameras (live view, zones editor); absent where no pipelines run (some tests). */
+  readonly cameras?: CameraAccess;
+  /** ffmpeg.ffmpegPath from the config, for joining event clips. */
+  readonly ffmpegPath?: string;
+  /**
+   * Runs the retention cleaner now (e.g. after a hold is released, so a storage_full alarm clears
+   * at once rather than at the next scheduled run); absent where no cleaner runs.
+   */
+  readonly runRetention?: () => Promise<unknown>;
 }
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
 
 /**
  * Every route module guards its own routes with requireRole() (auth/guard.ts); only login and the
- * loopback status read are open.
+ * loopback status read are open, and the ATM kiosk routes check their own read-only token.
  */
-const ROUTES: readonly RouteModule[] = [registerSessionRoutes, registerStatusRoutes, registerEventRoutes, registerDashboardRoutes];
+const ROUTES: readonly RouteModule[] = [
+  registerSessionRoutes, registerStatusRoutes, registerEventRoutes, registerStreamRoutes, registerAckRoutes, registerSnapshotRoutes,
+  registerCameraRoutes, registerZoneRoutes, registerClipRoutes, registerHoldRoutes, registerExportRoutes,
+  registerDashboardRoutes,
+];
 
 /** The app without a socket: tests drive it with app.inject(). */
 export function buildApi(ctx: ApiContext): FastifyInstance {
@@ -39,7 +63,8 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: err.message });
     }
-    ctx.log.error('http request failed', { method: req.method, path: req.url, err });
+    // The path without its query: kiosk routes carry their token there, and logs are kept for months.
+    ctx.log.error('http request failed', { method: req.method, path: req.url.split('?')[0], err });
     return reply.code(500).send({ error: 'Internal Server Error' });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` }));

@@ -24,7 +24,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   // A bad config fails here, before any camera is opened, with every problem listed by path.
   const config = args.values.config ? await loadConfig(args.values.config) : parseConfig({});
   const log = createLogger('mimamori');
-  const agent = new Agent(config, { log });
+  const agent = new Agent(config, { log, ...(args.values.config ? { configFile: args.values.config } : {}) });
   let stopping: Promise<void> | null = null;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -39,7 +39,11 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     await agent.close();
     throw err;
   }
-  console.log(`mimamori: site ${config.site} running, status at ${agent.url}api/status`);
+  console.log(`mimamori: site ${config.site} running; dashboard ${agent.url} (status ${agent.url}api/status)`);
+  if (!agent.hasUsers()) {
+    // Nobody can log in to a fresh install until the first admin exists; say how, once.
+    console.log(`mimamori: no dashboard users yet: npx mimamori users add admin --role admin${args.values.config ? ` --config ${args.values.config}` : ''}`);
+  }
   // Keep running until a signal, even when every file camera has ended.
   await new Promise<void>((resolve) => {
     const check = setInterval(() => {

@@ -93,3 +93,34 @@ describe('cameras and zones', () => {
     }
   });
 });
+
+describe('alerts and mqtt options', () => {
+  it('has the interlock, relay reminders, Home Assistant and outbox defaults off or conservative', () => {
+    const c = parseConfig({});
+    expect(c.alerts.interlock).toEqual({ enabled: false, resumeOn: 'ack', maxSuspendSeconds: 300 });
+    expect(c.alerts).toMatchObject({ clerkResendSeconds: 30, clerkResendMax: 3 });
+    expect(c.mqtt.homeAssistant).toEqual({ enabled: false, discoveryPrefix: 'homeassistant' });
+    expect(c.mqtt.outboxRetentionDays).toBe(7);
+    expect(parseConfig({ alerts: { interlock: { enabled: true } } }).alerts.interlock).toEqual({ enabled: true, resumeOn: 'ack', maxSuspendSeconds: 300 });
+  });
+
+  it('names each bad alerts and mqtt field by path', () => {
+    try {
+      parseConfig({
+        alerts: { clerkResendSeconds: 1, clerkResendMax: -1, interlock: { enabled: true, resumeOn: 'never', maxSuspendSeconds: 0 } },
+        mqtt: { outboxRetentionDays: 0, homeAssistant: { enabled: true, discoveryPrefix: 'home/+/x' } },
+      });
+      expect.unreachable();
+    } catch (err) {
+      const { problems } = err as ConfigError;
+      expect(problems).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^alerts\.clerkResendSeconds: /),
+        expect.stringMatching(/^alerts\.clerkResendMax: /),
+        expect.stringMatching(/^alerts\.interlock\.resumeOn: /),
+        expect.stringMatching(/^alerts\.interlock\.maxSuspendSeconds: /),
+        expect.stringMatching(/^mqtt\.outboxRetentionDays: /),
+        'mqtt.homeAssistant.discoveryPrefix: topic levels of letters, digits, "-" and "_"',
+      ]));
+    }
+  });
+});

@@ -157,6 +157,17 @@ export const mqttSchema = z
       })
       .strict()
       .default({ host: '127.0.0.1', port: 1883, wsPort: 8083 }),
+    outboxRetentionDays: z.number().positive().max(365).default(7)
+      .describe('Published outbox messages older than this are deleted (hourly); unpublished ones never are'),
+    homeAssistant: z
+      .object({
+        enabled: z.boolean().default(false)
+          .describe('Publish Home Assistant MQTT discovery: a binary sensor per camera and behaviour, on while an event is open'),
+        discoveryPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64})*$/, 'topic levels of letters, digits, "-" and "_"')
+          .default('homeassistant').describe('Home Assistant\'s discovery prefix (its MQTT integration setting)'),
+      })
+      .strict()
+      .default({ enabled: false, discoveryPrefix: 'homeassistant' }),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -172,6 +183,65 @@ export const alertsSchema = z
     clerkLanguage: z.string().min(2).default('ja').describe('Language of clerk alerts'),
     warningSeconds: z.int().min(5).max(600).default(60).describe('A shown ATM warning expires after this long unless cleared sooner'),
     dashboardUrl: z.url().optional().describe('Base URL of the local dashboard, for snapshot links in clerk alerts'),
+    clerkResendSeconds: z.int().min(5).max(3600).default(30)
+      .describe('An unacknowledged clerk alert is sent again this often while its event lasts'),
+    clerkResendMax: z.int().min(0).max(20).default(3)
+      .describe('At most this many re-sends per clerk alert (0: never); a few reach a busy clerk, endless ones get ignored'),
+    interlock: z
+      .object({
+        enabled: z.boolean().default(false)
+          .describe('Advise the bank\'s ATM controller to suspend a transaction while the customer at it is on a call; the controller decides'),
+        resumeOn: z.enum(['ack', 'end']).default('ack')
+          .describe('ack: resume when staff acknowledge the event, at the latest when it ends; end: resume only when the event ends'),
+        maxSuspendSeconds: z.int().min(10).max(1800).default(300)
+          .describe('Resume after this long whatever else happens, so a stuck or false detection cannot hold an ATM'),
+      })
+      .strict()
+      .default({ enabled: false, resumeOn: 'ack', maxSuspendSeconds: 300 }),
+  })
+  .strict();
+
+const retentionDays = z.number().positive().max(3650);
+
+/** Days of event footage for one behaviour; overrides retention.events.days. */
+const behaviourRetentionSchema = z
+  .object({ days: retentionDays.describe('Days this behaviour\'s event footage is kept after the event ends') })
+  .strict();
+
+/**
+ * Footage retention tiers and the disk budget. Held footage (legal holds) is outside these rules:
+ * it is kept until the hold is released, whatever the days or the budget say.
+ */
+export const retentionSchema = z
+  .object({
+    continuous: z
+      .object({
+        days: retentionDays.default(14)
+          .describe('Days every recorded segment is kept (default 14), or less when the disk budget needs the room'),
+      })
+      .strict()
+      .default({ days: 14 }),
+    events: z
+      .object({
+        days: retentionDays.default(90)
+          .describe('Days footage around an event is kept after the event ends (default 90); open events keep theirs'),
+        preSeconds: z.number().min(0).max(3600).default(30)
+          .describe('Footage kept before an event (before its zone entry when that is earlier), default 30 s'),
+        postSeconds: z.number().min(0).max(3600).default(30).describe('Footage kept after an event ends, default 30 s'),
+        behaviours: z
+          .object({ phone_at_atm: behaviourRetentionSchema.optional(), emoney_lingering: behaviourRetentionSchema.optional() })
+          .strict()
+          .default({})
+          .describe('Per-behaviour override of days, e.g. { phone_at_atm: { days: 180 } }'),
+      })
+      .strict()
+      .default({ days: 90, preSeconds: 30, postSeconds: 30, behaviours: {} }),
+    maxDiskPercent: z.number().min(1).max(99).default(90)
+      .describe('Keep the data directory\'s filesystem at most this full, in percent (default 90: room for the OS, the database and a day\'s recording)'),
+    maxBytes: z.int().positive().optional()
+      .describe('Also keep the recorded segments (by the index) at most this many bytes; unset: only maxDiskPercent applies'),
+    intervalMinutes: z.number().min(1).max(1440).default(10)
+      .describe('How often the cleaner runs (default 10 minutes; every minute while storage is full)'),
   })
   .strict();
 
@@ -198,6 +268,7 @@ export const configSchema = z
     mqtt: mqttSchema.default(() => mqttSchema.parse({})),
     http: httpSchema.default({ host: '127.0.0.1', port: 8080 }),
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
+    retention: retentionSchema.default(() => retentionSchema.parse({})),
     cameras: z.array(cameraSchema).default([]),
   })
   .strict()
@@ -211,3 +282,4 @@ export type ZoneConfig = z.infer<typeof zoneSchema>;
 export type ZoneKind = (typeof ZONE_KINDS)[number];
 export type AlertsConfig = z.infer<typeof alertsSchema>;
 export type MqttConfig = z.infer<typeof mqttSchema>;
+export type RetentionConfig = z.infer<typeof retentionSchema>;

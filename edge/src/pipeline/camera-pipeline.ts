@@ -4,10 +4,10 @@
  * event to the sink. Time comes from the frames, so a file analysed faster than real time yields
  * the same events as a live camera.
  */
-import type { CameraConfig } from '../config/schema.js';
+import type { CameraConfig, ZoneConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { BehaviourEngine } from './behaviours/behaviour-engine.js';
-import type { BehaviourEvent } from './behaviours/types.js';
+import type { BehaviourEvent, TrackView } from './behaviours/types.js';
 import { PersonTracker } from './track/person-tracker.js';
 import type { TrackerOptions } from './track/types.js';
 import type { CameraFrame } from './source/camera-source.js';
@@ -36,6 +36,18 @@ export interface PipelineStats {
   lastFrameAtMs: number | null;
 }
 
+/**
+ * The latest analysed frame and its tracks, for the dashboard's live view. Kept by reference (the
+ * frame owns its pixels): nothing is copied or encoded per frame; a viewer encodes on request.
+ */
+export interface LiveFrame {
+  readonly frame: CameraFrame;
+  /** Tracks after this frame (tentative ones included; the viewer decides what to draw). */
+  readonly tracks: readonly TrackView[];
+  /** Zones this frame was evaluated against. */
+  readonly zones: readonly ZoneConfig[];
+}
+
 export interface CameraPipelineDeps {
   perception: FrameAnalyzerService;
   sink: EventSink;
@@ -50,6 +62,10 @@ export class CameraPipeline {
   private readonly engine: BehaviourEngine;
   private day: string | null = null;
   private lastAtMs: number | null = null;
+  private zoneList: readonly ZoneConfig[];
+  /** Zones set by setZones() and not yet handed to the engine (that happens between two frames). */
+  private pendingZones: readonly ZoneConfig[] | null = null;
+  private latest: LiveFrame | null = null;
   readonly stats: PipelineStats = { frames: 0, events: 0, analyseMs: 0, trackMs: 0, lastFrameAtMs: null };
 
   constructor(
@@ -58,6 +74,27 @@ export class CameraPipeline {
   ) {
     this.tracker = new PersonTracker(deps.tracker);
     this.engine = new BehaviourEngine({ id: camera.id, zones: camera.zones });
+    this.zoneList = camera.zones;
+  }
+
+  /** The zones in force (after setZones(), the new ones, even before the next frame applies them). */
+  get zones(): readonly ZoneConfig[] {
+    return this.zoneList;
+  }
+
+  /**
+   * Replaces the camera's zones without a restart. They take effect on the next frame, so the
+   * change never lands in the middle of a frame's evaluation; see BehaviourEngine.setZones for what
+   * happens to people already in a zone.
+   */
+  setZones(zones: readonly ZoneConfig[]): void {
+    this.zoneList = zones;
+    this.pendingZones = zones;
+  }
+
+  /** The latest analysed frame with its tracks, or null before the first one. Costs nothing. */
+  liveFrame(): LiveFrame | null {
+    return this.latest;
   }
 
   /** Runs until the frames end (file source without loop, or the source was closed). */
@@ -73,7 +110,13 @@ export class CameraPipeline {
     const analysis = await this.deps.perception.analyze(frame, { transfer: false });
     const t1 = performance.now();
     const tracks = this.tracker.update(analysis.people, frame.ptsMs);
-    const events = this.engine.evaluate({ atMs: frame.atMs, width: frame.width, height: frame.height, tracks });
+    const events = this.applyPendingZones(frame.atMs);
+    events.push(...this.engine.evaluate({ atMs: frame.atMs, width: frame.width, height: frame.height, tracks }));
+    this.latest = {
+      frame,
+      tracks: tracks.map((t) => ({ id: t.id, box: t.box, state: t.state, phone: t.phone, phoneScore: t.phoneScore })),
+      zones: this.zoneList,
+    };
     const t2 = performance.now();
     this.stats.frames += 1;
     this.stats.analyseMs += EMA * (t1 - t0 - this.stats.analyseMs);
@@ -86,6 +129,7 @@ export class CameraPipeline {
   /** Ends every open event (the camera stopped or the file ended). */
   async finish(): Promise<void> {
     if (this.lastAtMs === null) return;
+    for (const event of this.applyPendingZones(this.lastAtMs)) await this.emit(event, null);
     for (const event of this.engine.flush(this.lastAtMs)) await this.emit(event, null);
   }
 
@@ -102,6 +146,15 @@ export class CameraPipeline {
       this.deps.log.info('daily track id reset', { camera: this.camera.id, day });
     }
     this.day = day;
+  }
+
+  private applyPendingZones(atMs: number): BehaviourEvent[] {
+    const zones = this.pendingZones;
+    if (zones === null) return [];
+    this.pendingZones = null;
+    const events = this.engine.setZones(zones, atMs);
+    this.deps.log.info('zones reloaded', { camera: this.camera.id, zones: zones.map((z) => z.id), ended: events.length });
+    return events;
   }
 
   private async emit(event: BehaviourEvent, frame: CameraFrame | null): Promise<void> {

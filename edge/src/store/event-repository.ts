@@ -75,6 +75,9 @@ export type EventEndPatch = Omit<EventPatch, 'updatedAt'>;
 export interface EventQuery {
   readonly camera?: string;
   readonly behaviour?: Behaviour;
+  readonly severity?: Severity;
+  /** true: only events someone has acknowledged (event_acks); false: only those nobody has. */
+  readonly acknowledged?: boolean;
   /** startedAt >= since (epoch ms). */
   readonly since?: number;
   /** startedAt < until (epoch ms). */
@@ -136,6 +139,8 @@ const querySchema = z
   .object({
     camera: name.optional(),
     behaviour: z.enum(BEHAVIOURS).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    acknowledged: z.boolean().optional(),
     since: epochMs.optional(),
     until: epochMs.optional(),
     open: z.boolean().optional(),
@@ -242,6 +247,10 @@ export function createEventRepository(db: Database, clock: () => number, newId: 
     const where: string[] = [];
     if (q.camera !== undefined) where.push('camera = @camera');
     if (q.behaviour !== undefined) where.push('behaviour = @behaviour');
+    if (q.severity !== undefined) where.push('severity = @severity');
+    // event_acks is indexed by event_id, so this is one index probe per candidate row.
+    if (q.acknowledged === true) where.push('EXISTS (SELECT 1 FROM event_acks a WHERE a.event_id = events.id)');
+    if (q.acknowledged === false) where.push('NOT EXISTS (SELECT 1 FROM event_acks a WHERE a.event_id = events.id)');
     if (q.since !== undefined) where.push('started_at >= @since');
     if (q.until !== undefined) where.push('started_at < @until');
     if (q.open === true) where.push('ended_at IS NULL');
@@ -311,6 +320,7 @@ export function createEventRepository(db: Database, clock: () => number, newId: 
       const params: Record<string, unknown> = { limit: q.limit };
       if (q.camera !== undefined) params.camera = q.camera;
       if (q.behaviour !== undefined) params.behaviour = q.behaviour;
+      if (q.severity !== undefined) params.severity = q.severity;
       if (q.since !== undefined) params.since = q.since;
       if (q.until !== undefined) params.until = q.until;
       return listStatement(q).all(params).map(toRecord);

@@ -12,7 +12,10 @@ import type { MigrationResult } from './migrate.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox-repository.js';
 import { createAckRepository, type AckRepository } from './ack-repository.js';
 import { createSegmentRepository, type SegmentRepository } from './segment-repository.js';
+import { createRetentionRepository, type RetentionRepository } from './retention-repository.js';
 import { createUserRepository, type UserRepository } from './user-repository.js';
+import { createAuditRepository, type AuditRepository } from './audit-repository.js';
+import { createHoldRepository, type HoldRepository } from './hold-repository.js';
 import { relativePath, validate } from './validation.js';
 
 export interface StoreOptions extends Omit<DatabaseOptions, 'migrations'> {
@@ -34,12 +37,18 @@ export interface Store {
   readonly events: EventRepository;
   readonly health: HealthRepository;
   readonly segments: SegmentRepository;
+  /** What footage retention plans from (segments, events, holds) and its index repairs. */
+  readonly retention: RetentionRepository;
   /** MQTT messages written before they are published; see outbox-repository.ts. */
   readonly outbox: OutboxRepository;
   /** Acknowledgements of events by staff. */
   readonly acks: AckRepository;
   /** Dashboard users, sessions and ATM kiosk tokens (hashes only). */
   readonly users: UserRepository;
+  /** Legal holds; creating or releasing one also appends its audit entry, in one transaction. */
+  readonly holds: HoldRepository;
+  /** The append-only, hash-chained audit log of evidence access. */
+  readonly audit: AuditRepository;
   /** Absolute path of a stored relative path (snapshotPath, segment path). */
   resolve(relative: string): string;
   /** Closes the database; idempotent. Repository calls after close() throw. */
@@ -59,6 +68,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
 function compose(db: Database, file: string, migration: MigrationResult, options: StoreOptions): Store {
   const clock = options.now ?? Date.now;
   const dir = path.dirname(file);
+  const audit = createAuditRepository(db, clock);
   return {
     dataDir: dir,
     file,
@@ -66,9 +76,12 @@ function compose(db: Database, file: string, migration: MigrationResult, options
     events: createEventRepository(db, clock, options.newId ?? processIds),
     health: createHealthRepository(db, clock, options.healthRetentionMs ?? DEFAULT_HEALTH_RETENTION_MS),
     segments: createSegmentRepository(db, clock),
+    retention: createRetentionRepository(db),
     outbox: createOutboxRepository(db, clock),
     acks: createAckRepository(db, clock),
     users: createUserRepository(db, clock),
+    holds: createHoldRepository(db, clock, options.newId ?? processIds, audit),
+    audit,
     resolve(relative) {
       return path.join(dir, validate('store.resolve', relativePath, relative));
     },
@@ -87,8 +100,16 @@ export type { CameraState, HealthRecord, HealthRepository, HealthSample } from '
 export type { NewOutboxMessage, OutboxMessage, OutboxQos, OutboxRepository } from './outbox-repository.js';
 export type { Role, SessionRecord, UserRecord, UserRepository } from './user-repository.js';
 export { ROLES } from './user-repository.js';
+export type { HoldQuery, HoldRecord, HoldRelease, HoldRepository, NewHold } from './hold-repository.js';
+export { HoldReleasedError, UnknownHoldError } from './hold-repository.js';
+export type { AuditAction, AuditQuery, AuditRepository, KnownAuditAction, NewAuditEntry } from './audit-repository.js';
+export { AUDIT_ACTIONS } from './audit-repository.js';
+export type { AuditEntry, AuditHead, AuditVerdict } from './audit-chain.js';
 export type { AckRecord, AckRepository, AckSource, NewAck } from './ack-repository.js';
 export type { Container, NewSegment, SegmentRange, SegmentRecord, SegmentRepository } from './segment-repository.js';
+export type {
+  GapKind, GapPosition, GapRules, GapSegment, RetentionEvent, RetentionHold, RetentionRepository, RetentionSegment, SegmentFileRow,
+} from './retention-repository.js';
 export { EventEndedError, SchemaVersionError, SegmentError, StoreValidationError, UnknownEventError } from './errors.js';
 export { formatTimestamp } from './timestamps.js';
 export { DB_FILE_NAME } from './database.js';

@@ -30,22 +30,44 @@ interface ZoneState {
 
 export class BehaviourEngine {
   private readonly options: BehaviourOptions;
-  private readonly zones: ZoneState[];
+  private zones: ZoneState[];
   private episodeCount = 0;
   private lastAtMs = -Infinity;
 
   constructor(private readonly camera: { id: string; zones: readonly ZoneConfig[] }, options: Partial<BehaviourOptions> = {}) {
     this.options = { ...DEFAULT_BEHAVIOUR_OPTIONS, ...options };
-    this.zones = camera.zones
-      .map((zone) => ({ zone, rules: RULES.filter((r) => r.appliesTo(zone)) }))
-      // Zones no behaviour looks at (register, entrance for now) cost nothing per frame.
-      .filter(({ rules }) => rules.length > 0)
-      .map(({ zone, rules }) => ({
-        shape: new ZoneShape(zone),
-        rules,
-        presences: new ZonePresenceTracker(this.options),
-        episodes: new Map(),
-      }));
+    this.zones = camera.zones.flatMap((zone) => this.zoneState(zone) ?? []);
+  }
+
+  /**
+   * Swaps the zones while the camera runs (the dashboard's zones editor), between two frames. A
+   * zone whose settings are unchanged keeps its presences and open events, so editing one zone
+   * never disturbs another. A removed or changed zone ends its open events at `atMs`: what they
+   * measured (dwell in that polygon, against that threshold) no longer holds, and an event must not
+   * silently change meaning half-way. A changed zone then starts empty, so a person standing in it
+   * becomes a new presence from the next frame. Tracks belong to the tracker and are not touched.
+   * Returns the `end` events of the zones that changed.
+   */
+  setZones(zones: readonly ZoneConfig[], atMs: number): BehaviourEvent[] {
+    const events: BehaviourEvent[] = [];
+    const kept = new Map<string, ZoneState>();
+    for (const state of this.zones) {
+      const next = zones.find((z) => z.id === state.shape.zone.id);
+      if (next && sameZone(next, state.shape.zone)) {
+        kept.set(next.id, state);
+        continue;
+      }
+      for (const presence of state.presences.clear()) events.push(...this.endPresence(state, presence, atMs));
+    }
+    this.zones = zones.flatMap((zone) => kept.get(zone.id) ?? this.zoneState(zone) ?? []);
+    return events;
+  }
+
+  /** State for a zone, or null for zones no behaviour looks at (register, entrance for now): they cost nothing per frame. */
+  private zoneState(zone: ZoneConfig): ZoneState | null {
+    const rules = RULES.filter((r) => r.appliesTo(zone));
+    if (rules.length === 0) return null;
+    return { shape: new ZoneShape(zone), rules, presences: new ZonePresenceTracker(this.options), episodes: new Map() };
   }
 
   evaluate(frame: BehaviourFrame): BehaviourEvent[] {
@@ -99,4 +121,9 @@ export class BehaviourEngine {
     state.episodes.delete(presence.seq);
     return lifecycles.flatMap((lifecycle) => lifecycle.end(presence, atMs));
   }
+}
+
+/** Zones are plain parsed config (numbers, strings, arrays), so their JSON is a faithful comparison. */
+function sameZone(a: ZoneConfig, b: ZoneConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import type { FrameAnalysis, Keypoint, KeypointName, PhoneState, RgbFrame } from '../types.js';
 
-const STATE_COLOUR: Record<PhoneState, string> = { call: '#ff2d2d', hand: '#ffb000', none: '#2dd4ff' };
+export const STATE_COLOUR: Record<PhoneState, string> = { call: '#ff2d2d', hand: '#ffb000', none: '#2dd4ff' };
 
 const BONES: [KeypointName, KeypointName][] = [
   ['leftShoulder', 'rightShoulder'], ['leftShoulder', 'leftElbow'], ['leftElbow', 'leftWrist'],
@@ -15,7 +15,7 @@ const BONES: [KeypointName, KeypointName][] = [
   ['nose', 'rightEye'], ['rightEye', 'rightEar'],
 ];
 
-const escapeXml = (s: string): string =>
+export const escapeXml = (s: string): string =>
   s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 const f1 = (v: number): string => v.toFixed(1);
 
