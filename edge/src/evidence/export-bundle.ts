@@ -34,25 +34,10 @@ import { UniqueNames, defaultBundleName } from './bundle-names.js';
 import { writeZip } from './bundle-zip.js';
 import { describeClock } from './export-clock.js';
 import { joinSegments } from './join-segments.js';
+import type { HoldRecord } from '../store/hold-repository.js';
 
-/** The hold fields an export needs (the hold repository's HoldRecord has them all). */
-export interface HoldForExport {
-  readonly id: string;
-  readonly caseNumber: string;
-  readonly officer: string;
-  readonly station: string;
-  readonly reason: string;
-  readonly fromMs: number;
-  readonly toMs: number;
-  /** Empty means every camera. */
-  readonly cameras: readonly string[];
-  readonly createdAt: number;
-  readonly createdBy: string;
-  readonly expiresAt: number | null;
-  readonly releasedAt: number | null;
-  readonly releasedBy: string | null;
-  readonly releaseReason: string | null;
-}
+/** The hold being exported, as the store keeps it. */
+export type HoldForExport = HoldRecord;
 
 export interface SigningIdentity {
   readonly deviceId: string;
