@@ -33,6 +33,11 @@ export interface ApiContext {
   readonly live?: LiveContext;
   /** Running cameras (live view, zones editor); absent where no pipelines run (some tests). */
   readonly cameras?: CameraAccess;
+  /**
+   * Every camera id in the config, enabled or not: holds and exports cover a disabled camera's
+   * earlier footage too, as the CLI does. Default: the running cameras.
+   */
+  readonly configuredCameras?: readonly string[];
   /** ffmpeg.ffmpegPath from the config, for joining event clips. */
   readonly ffmpegPath?: string;
   /**

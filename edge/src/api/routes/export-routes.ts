@@ -52,6 +52,7 @@ import { StoreValidationError, type HoldRecord } from '../../store/store.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
 import type { ApiContext } from '../server.js';
+import { knownCameraIds } from '../known-cameras.js';
 
 export const EXPORTS_DIR = 'exports';
 export const EXPORT_DOWNLOAD = 'export.download';
@@ -255,7 +256,7 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
       status: 'running', error: null, controller, done: Promise.resolve(),
     };
     jobs.set(name, job);
-    const cameras = hold.cameras.length > 0 ? hold.cameras : (ctx.cameras?.list().map((c) => c.id) ?? []);
+    const cameras = hold.cameras.length > 0 ? hold.cameras : knownCameraIds(ctx);
     const log = ctx.log.child('export');
     // Not awaited: the answer is 202 now; the list shows the outcome.
     job.done = runExport({

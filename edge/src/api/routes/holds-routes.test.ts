@@ -79,6 +79,21 @@ describe('holds and audit over HTTP', () => {
     await api.close();
   });
 
+  it('accepts a configured but disabled camera: its earlier footage can still be held', async () => {
+    const store = newStore();
+    const cameras = { configFile: null, list: () => [{ id: 'atm1' }] } as unknown as CameraAccess;
+    const api = buildApi({
+      log: createLogger('http', { write: () => undefined }), site: 'store-001', status: () => ({}), store: () => store,
+      cameras, configuredCameras: ['atm1', 'old-cam'],
+    });
+    const cookie = await login(api, store, 'inv', 'investigator');
+    const held = await api.inject({ method: 'POST', url: '/api/holds', headers: { cookie }, payload: { ...BODY, cameras: ['old-cam'] } });
+    expect(held.statusCode, held.body).toBe(201);
+    const unknown = await api.inject({ method: 'POST', url: '/api/holds', headers: { cookie }, payload: { ...BODY, cameras: ['nowhere'] } });
+    expect(unknown.json<{ error: string }>().error).toContain('unknown camera "nowhere"');
+    await api.close();
+  });
+
   it('refuses bad bodies and queries with a 400 naming the field, and writes nothing', async () => {
     const store = newStore();
     const api = app(store);

@@ -21,6 +21,7 @@ import { HoldReleasedError, UnknownHoldError } from '../../store/store.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
 import type { ApiContext } from '../server.js';
+import { knownCameraIds } from '../known-cameras.js';
 
 const holdsQuery = z.object({ active: z.enum(['true', 'false'], { message: 'must be true or false' }).optional() }).strict();
 
@@ -59,7 +60,7 @@ export function registerHoldRoutes(app: FastifyInstance, ctx: ApiContext): void 
   const guard = { preHandler: requireRole(ctx, 'investigator') };
   const service = () => {
     // Without running cameras (some API tests) a hold can still cover every camera, but no named one.
-    const cameras = ctx.cameras?.list().map((c) => c.id) ?? [];
+    const cameras = knownCameraIds(ctx);
     return createHoldService(ctx.store(), { cameras, log: ctx.log });
   };
 
