@@ -59,10 +59,11 @@ const frameSeq = (page: Page, camera: string): Promise<number> =>
 describe('live & events page', () => {
   it('shows each camera live, updating, with the real event, its snapshot and a playable clip', async () => {
     const page = await asRole('clerk');
-    expect(await page.locator('figure.camera-tile').count()).toBe(2);
+    // The tiles are drawn once /api/cameras answers, a moment after the page loads.
+    await expect.poll(() => page.locator('figure.camera-tile').count(), { timeout: 30_000 }).toBe(2);
     const image = page.getByRole('img', { name: /Live picture of camera rack1/ });
     await expect.poll(() => frameSeq(page, 'rack1'), { timeout: 60_000, interval: 500 }).toBeGreaterThanOrEqual(0);
-    expect(await image.evaluate((img) => (img as unknown as Img).naturalWidth)).toBe(640);
+    await expect.poll(() => image.evaluate((img) => (img as unknown as Img).naturalWidth), { timeout: 30_000 }).toBe(640);
     const first = await frameSeq(page, 'rack1');
     await expect.poll(() => frameSeq(page, 'rack1'), { timeout: 30_000, interval: 500 }).toBeGreaterThan(first);
 
