@@ -37,8 +37,9 @@ export interface PipelineStats {
 }
 
 /**
- * The latest analysed frame and its tracks, for the dashboard's live view. Kept by reference (the
- * frame owns its pixels): nothing is copied or encoded per frame; a viewer encodes on request.
+ * The latest analysed frame and its tracks, for the dashboard's live view. The frame is kept by
+ * reference (its pixels are not copied) and only a few fields per track are; nothing is encoded
+ * per frame: a viewer encodes on request.
  */
 export interface LiveFrame {
   readonly frame: CameraFrame;
