@@ -48,10 +48,32 @@ export const manifestModelSchema = z.strictObject({
   labels: z.union([z.string(), z.array(z.string())]).optional().describe('label map name in labelMaps, or the labels themselves'),
 });
 
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
+
+/**
+ * A model fitted by this project (not converted from a package): its file is committed under
+ * models/, with a card (JSON) beside it, and both hashes pinned here.
+ */
+export const fittedModelSchema = z.strictObject({
+  kind: z.literal('phone-head'),
+  file: z.string().regex(/^[\w.-]+\.onnx$/, 'a plain file name ending in .onnx'),
+  sha256,
+  card: z.string().regex(/^[\w.-]+\.json$/, 'a plain file name ending in .json'),
+  cardSha256: sha256,
+  training: z.strictObject({
+    command: z.string().min(1).describe('the command that reproduces the file byte for byte'),
+    data: z.string().min(1),
+    licence: z.string().min(1),
+  }),
+  input: z.strictObject({ name: z.string().min(1), dtype: z.literal('float32'), features: z.int().positive() }),
+  output: z.strictObject({ name: z.string().min(1), dtype: z.literal('float32'), classes: z.array(z.string()).min(2) }),
+});
+
 export const manifestSchema = z
   .strictObject({
     $comment: z.string().optional(),
     models: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), manifestModelSchema),
+    fitted: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), fittedModelSchema).default({}),
     labelMaps: z.record(z.string(), z.array(z.string()).min(1)),
   })
   .superRefine((m, ctx) => {
@@ -64,6 +86,7 @@ export const manifestSchema = z
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestModel = z.infer<typeof manifestModelSchema>;
+export type FittedModel = z.infer<typeof fittedModelSchema>;
 
 export function defaultManifestPath(): string {
   return path.join(packageRoot(), 'models', 'models.json');
@@ -88,6 +111,13 @@ export async function loadManifest(manifestPath = defaultManifestPath()): Promis
     throw new Error(`${manifestPath} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   return parseManifest(json, manifestPath);
+}
+
+/** The fitted model `name`, or an error listing the known names. */
+export function fittedModel(manifest: Manifest, name: string): FittedModel {
+  const entry = manifest.fitted[name];
+  if (!entry) throw new Error(`models.json has no fitted model '${name}' (known: ${Object.keys(manifest.fitted).join(', ') || 'none'})`);
+  return entry;
 }
 
 /** The entry for `name`, or an error listing the known names. */

@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { convertManifestModel } from './convert/convert-manifest-model.js';
-import { defaultManifestPath, loadManifest, manifestModel } from './manifest.js';
+import { defaultManifestPath, fittedModel, loadManifest, manifestModel, type Manifest } from './manifest.js';
 import { packageRoot } from './package-root.js';
 
 export interface EnsureModelsOptions {
@@ -19,6 +19,8 @@ export interface EnsureModelsOptions {
   log?: (entry: object) => void;
   /** models.json to use; the package's own by default. */
   manifestPath?: string;
+  /** Also check the committed fitted models (default true; the command that refits them skips it). */
+  fitted?: boolean;
 }
 
 export interface PreparedModel {
@@ -87,7 +89,43 @@ export async function ensureModels(opts: EnsureModelsOptions = {}): Promise<Reco
       ...(entry.sha256 === '' ? { warning: 'models.json has no sha256 for this model' } : {}),
     });
   }
+  for (const [name, file] of Object.entries(opts.fitted === false ? {} : await checkFittedModels(manifest))) {
+    result[name] = file;
+    opts.log?.({ event: 'model', model: name, action: 'checked', path: file.path, sha256: file.sha256 });
+  }
   return result;
+}
+
+/** Folder of the committed fitted models (and their cards). */
+export function fittedModelDir(): string {
+  return path.join(packageRoot(), 'models');
+}
+
+/**
+ * The committed fitted models (the phone head) need no conversion, only a check that the file and
+ * its card are the ones models.json pins, so an edited or truncated file fails at install.
+ */
+export async function checkFittedModels(manifest: Manifest, dir = fittedModelDir()): Promise<Record<string, PreparedModel>> {
+  const result: Record<string, PreparedModel> = {};
+  for (const [name, entry] of Object.entries(manifest.fitted)) {
+    for (const [file, want] of [[entry.file, entry.sha256], [entry.card, entry.cardSha256]] as const) {
+      const full = path.join(dir, file);
+      const actual = await fileSha256(full);
+      if (actual === undefined) throw new Error(`fitted model ${name}: ${full} does not exist (it is committed with the repository)`);
+      if (actual !== want) {
+        throw new Error(`fitted model ${name}: ${full} has SHA-256 ${actual} but models.json expects ${want}; refit with \`${entry.training.command}\` or restore the file`);
+      }
+    }
+    result[name] = { path: path.join(dir, entry.file), sha256: entry.sha256 };
+  }
+  return result;
+}
+
+/** Path of a committed fitted model and its card. */
+export async function resolveFittedModel(name: string, opts: { manifestPath?: string } = {}): Promise<{ path: string; card: string }> {
+  const manifest = await loadManifest(opts.manifestPath ?? defaultManifestPath());
+  const entry = fittedModel(manifest, name);
+  return { path: path.join(fittedModelDir(), entry.file), card: path.join(fittedModelDir(), entry.card) };
 }
 
 /** Path of a model's ONNX file in the cache; fails with a hint when it has not been prepared. */

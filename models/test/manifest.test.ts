@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { defaultManifestPath, loadManifest, parseManifest } from '../src/manifest.js';
 
-async function rawManifest(): Promise<{ models: Record<string, Record<string, unknown>>; labelMaps: Record<string, string[]> }> {
+async function rawManifest(): Promise<{ models: Record<string, Record<string, unknown>>; fitted: Record<string, Record<string, unknown>>; labelMaps: Record<string, string[]> }> {
   return JSON.parse(await readFile(defaultManifestPath(), 'utf8'));
 }
 
@@ -29,5 +29,15 @@ describe('models.json', () => {
     const dangling = await rawManifest();
     (dangling.models.centernet as { labels: string }).labels = 'coco91';
     expect(() => parseManifest(dangling)).toThrow(/models\.centernet\.labels: label map 'coco91' is not in labelMaps/);
+  });
+
+  it('describes the fitted phone head: its input size and classes, and names a bad field of it', async () => {
+    const manifest = await loadManifest();
+    const head = manifest.fitted['phone-head'];
+    expect(head?.output.classes).toEqual(['call', 'hand', 'none']);
+    expect(head?.input.features).toBeGreaterThan(100);
+    const raw = await rawManifest();
+    (raw.fitted['phone-head'] as { file: string }).file = '../escape.onnx';
+    expect(() => parseManifest(raw, 'x.json')).toThrow(/x\.json is invalid: fitted\.phone-head\.file: a plain file name ending in \.onnx/);
   });
 });

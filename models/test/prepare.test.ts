@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertManifestModel } from '../src/convert/convert-manifest-model.js';
 import { defaultManifestPath, loadManifest, type Manifest } from '../src/manifest.js';
 import { packageRoot } from '../src/package-root.js';
-import { ensureModels, modelCacheDir, resolveModelPath } from '../src/prepare.js';
+import { checkFittedModels, ensureModels, fittedModelDir, modelCacheDir, resolveFittedModel, resolveModelPath } from '../src/prepare.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -46,11 +46,13 @@ describe('ensureModels', () => {
       expect(result[name]).toEqual({ path: path.join(cacheDir, entry.file), sha256: entry.sha256 });
       expect(sha256(await readFile(path.join(cacheDir, entry.file)))).toBe(entry.sha256);
     }
-    expect(first.map((e) => (e as { action: string }).action)).toEqual(Object.keys(manifest.models).map(() => 'converted'));
+    const actions = (log: object[]): string[] => log.map((e) => (e as { action: string }).action);
+    const fitted = Object.keys(manifest.fitted).map(() => 'checked');
+    expect(actions(first)).toEqual([...Object.keys(manifest.models).map(() => 'converted'), ...fitted]);
 
     const second: object[] = [];
     await ensureModels({ cacheDir, log: (e) => second.push(e) });
-    expect(second.map((e) => (e as { action: string }).action)).toEqual(Object.keys(manifest.models).map(() => 'cached'));
+    expect(actions(second)).toEqual([...Object.keys(manifest.models).map(() => 'cached'), ...fitted]);
   });
 
   it('replaces a corrupted cached file', async () => {
@@ -95,5 +97,39 @@ describe('model paths', () => {
   it('resolveModelPath names unknown models and unprepared files', async () => {
     await expect(resolveModelPath('no-such-model')).rejects.toThrow(/no model 'no-such-model' \(known: centernet, movenet-lightning\)/);
     await expect(resolveModelPath('centernet', { cacheDir: '/nonexistent-cache' })).rejects.toThrow(/model centernet: \/nonexistent-cache\/centernet\.onnx does not exist; run `npm run models`/);
+  });
+});
+
+describe('fitted models (the phone head, committed under models/)', () => {
+  it('are the files models.json pins, head and card', async () => {
+    const manifest = await loadManifest();
+    expect(Object.keys(manifest.fitted)).toContain('phone-head');
+    const checked = await checkFittedModels(manifest);
+    for (const [name, entry] of Object.entries(manifest.fitted)) {
+      expect(checked[name]).toEqual({ path: path.join(fittedModelDir(), entry.file), sha256: entry.sha256 });
+      expect(sha256(await readFile(path.join(fittedModelDir(), entry.card)))).toBe(entry.cardSha256);
+    }
+    expect(await resolveFittedModel('phone-head')).toEqual({ path: path.join(fittedModelDir(), 'phone-head.onnx'), card: path.join(fittedModelDir(), 'phone-head.json') });
+  });
+
+  it('refuses an edited or missing file, naming it and the command that refits it', async () => {
+    const manifest = await loadManifest();
+    const entry = manifest.fitted['phone-head'];
+    if (!entry) throw new Error('models.json has no phone-head');
+    const dir = await mkdtemp(path.join(tmpdir(), 'mimamori-fitted-'));
+    try {
+      await expect(checkFittedModels(manifest, dir)).rejects.toThrow(`fitted model phone-head: ${path.join(dir, entry.file)} does not exist`);
+      await writeFile(path.join(dir, entry.file), await readFile(path.join(fittedModelDir(), entry.file)));
+      await writeFile(path.join(dir, entry.card), '{"edited": true}');
+      await expect(checkFittedModels(manifest, dir)).rejects.toThrow(
+        new RegExp(`fitted model phone-head: ${path.join(dir, entry.card).replace(/[.]/g, '\\.')} has SHA-256 [0-9a-f]{64} but models.json expects ${entry.cardSha256}; refit with \`npm run train:phone\``),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('resolveFittedModel names unknown fitted models', async () => {
+    await expect(resolveFittedModel('no-such-head')).rejects.toThrow(/no fitted model 'no-such-head' \(known: phone-head\)/);
   });
 });

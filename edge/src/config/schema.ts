@@ -25,6 +25,20 @@ export const phoneRuleSchema = z
       .describe('A phone box with this detector score counts fully (phones at the ear rarely score higher)'),
     callThreshold: score.default(DEFAULT_PHONE_RULE.callThreshold).describe('Call score that means "on a call"'),
     handThreshold: score.default(DEFAULT_PHONE_RULE.handThreshold).describe('Hand score that means "handling a phone"'),
+    method: z.enum(['learned', 'rule']).default('learned')
+      .describe('Who decides the phone state: the learned phone head (fitted by npm run train:phone) or the geometry rule above'),
+    head: z
+      .object({
+        model: z.string().min(1).default('phone-head')
+          .describe('A fitted model name from models/models.json, or a path to your own phone-head .onnx (its .json card beside it)'),
+        callThreshold: score.optional().describe("p(call) that means \"on a call\"; default: the head card's cross-validated threshold"),
+        handThreshold: score.optional().describe("p(hand) that means \"handling a phone\"; default: the head card's cross-validated threshold"),
+        requireHandAtHead: z.boolean().default(false)
+          .describe('Never say "call" when every seen wrist is farther than farFromHead from the head. Off by default: it also drops phones cradled on the shoulder while both hands work the ATM, and wrists the pose model misplaces (14% of real calls in cross-validation)'),
+      })
+      .strict()
+      .default({ model: 'phone-head', requireHandAtHead: false })
+      .describe('The learned phone head (method: learned)'),
   })
   .strict()
   .refine((r) => r.farFromHead > r.nearHead, { message: 'farFromHead must be greater than nearHead', path: ['farFromHead'] });

@@ -44,6 +44,10 @@ export interface PhoneEvidence {
   phoneNear: 'head' | 'hand' | null;
   /** One short human-readable reason. */
   reason: string;
+  /** The learned phone head's probabilities, when it made the decision. */
+  head?: { call: number; hand: number; none: number };
+  /** The phone rule's verdict on the same person, kept beside the head's for comparison. */
+  rule?: { phone: PhoneState; phoneScore: number };
 }
 
 export interface PhoneVerdict {
@@ -56,6 +60,8 @@ export interface PersonResult extends PhoneVerdict {
   box: Box;
   score: number;
   keypoints: Keypoint[];
+  /** The phone head's input vector, only when asked for (training, diagnostics). */
+  features?: Float32Array;
 }
 
 export interface StageTimings {
@@ -63,6 +69,8 @@ export interface StageTimings {
   detectMs: number;
   poseMs: number;
   decodeMs: number;
+  /** Phone decision: rule geometry, feature pooling and the learned head. */
+  phoneMs: number;
 }
 
 export interface FrameAnalysis {
@@ -71,6 +79,13 @@ export interface FrameAnalysis {
   people: PersonResult[];
   objects: Detection[];
   timings: StageTimings;
+  /**
+   * One result per hint box the caller gave (training on labelled boxes), in order: the detected
+   * person matching it best (IoU ≥ 0.5), else the hint box itself with score 0.
+   */
+  hinted?: PersonResult[];
+  /** Sizes of the maps the feature vectors were pooled from (with `features` only). */
+  featureShape?: { channels: number; classes: number; poseChannels: number };
 }
 
 /** Packed 8-bit RGB pixels, row-major, no padding. */

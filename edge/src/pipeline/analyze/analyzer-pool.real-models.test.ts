@@ -89,4 +89,34 @@ describe('analyzer pool on real images (centernet + movenet-lightning)', () => {
     const analysis = await pool.analyze(await decode(`${DATA}/fruits.jpg`));
     expect(analysis.people).toEqual([]);
   });
+
+  it('the learned phone head decides by default, with its probabilities and the rule\'s verdict in the evidence', async () => {
+    const analysis = await pool.analyze(await decode(`${DATA}/messi5.jpg`));
+    const person = largest(analysis);
+    const head = person.evidence.head!;
+    expect(head.call + head.hand + head.none).toBeCloseTo(1, 2);
+    expect(person.phone).toBe('none');
+    expect(person.evidence.rule).toEqual({ phone: 'none', phoneScore: expect.any(Number) });
+    expect(person.features).toBeUndefined();
+    expect(analysis.timings.phoneMs).toBeGreaterThan(0);
+  });
+
+  it('answers for hint boxes in order, attaching feature vectors on request', async () => {
+    const frame = await decode(`${DATA}/basketball1.png`);
+    const plain = await pool.analyze(frame, { transfer: false });
+    const player = largest(plain).box;
+    // A hint on the player is the detected player; one in an empty corner is analysed as given.
+    const corner: Box = [560, 10, 630, 90];
+    const analysis = await pool.analyze(frame, { transfer: false, hints: [corner, player], features: true });
+    expect(analysis.hinted).toHaveLength(2);
+    expect(analysis.hinted![0]!.box).toEqual(corner);
+    expect(analysis.hinted![0]!.score).toBe(0);
+    expect(analysis.hinted![1]!.box).toEqual(player);
+    expect(analysis.hinted![1]!.score).toBeGreaterThan(0.4);
+    const shape = analysis.featureShape!;
+    expect(shape).toEqual({ channels: 128, classes: 80, poseChannels: 1280 });
+    for (const p of [...analysis.people, ...analysis.hinted!]) expect(p.features?.length).toBe(3 * (2 * 128 + 80) + 2 * 1280 + 29);
+    // The same person gives the same vector whether found or hinted.
+    expect(Array.from(analysis.hinted![1]!.features!)).toEqual(Array.from(analysis.people[0]!.features!));
+  });
 });

@@ -7,7 +7,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FrameAnalysis, RgbFrame } from '../types.js';
 import type { PhoneRuleOptions } from '../phone/classify.js';
 import { perceptionSchema } from '../../config/schema.js';
-import type { AnalyzerModels, FrameAnalyzerOptions } from './frame-analyzer.js';
+import type { AnalyzeRequest, AnalyzerModels, FrameAnalyzerOptions, PhoneMethod } from './frame-analyzer.js';
 import type { WorkerReply, WorkerRequest } from './inference-worker.js';
 
 /** Pool settings: plain data. Everything but `models` has a default; `models` defaults to the manifest's centernet + movenet-lightning. */
@@ -23,10 +23,12 @@ export interface AnalyzerPoolOptions {
   iouThreshold?: number;
   maxPeople?: number;
   phoneRule?: Partial<PhoneRuleOptions>;
+  /** 'learned' needs `models.phoneHead` (the manifest's models include it). */
+  phoneMethod?: PhoneMethod;
   closeUpFallback?: boolean;
 }
 
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends AnalyzeRequest {
   /**
    * Move the frame's pixel buffer to the worker instead of copying it (default true). The caller's
    * `frame.data` is then detached (length 0); pass false to keep using the frame afterwards.
@@ -49,18 +51,27 @@ const CLOSE_GRACE_MS = 5_000;
 const DEFAULTS = perceptionSchema.parse({});
 
 export async function resolveAnalyzerOptions(options: AnalyzerPoolOptions = {}): Promise<FrameAnalyzerOptions> {
+  // Loaded only when needed: explicit models should not require the manifest tooling.
+  const models = options.models ?? (await (await import('./manifest-models.js')).modelsFromManifest());
   return {
-    // Loaded only when needed: explicit models should not require the manifest tooling.
-    models: options.models ?? (await (await import('./manifest-models.js')).modelsFromManifest()),
+    models,
     threads: options.threads ?? DEFAULTS.threads,
     personThreshold: options.personThreshold ?? DEFAULTS.detector.personThreshold,
     phoneCandidateThreshold: options.phoneCandidateThreshold ?? DEFAULTS.detector.phoneCandidateThreshold,
     objectThreshold: options.objectThreshold ?? DEFAULTS.detector.objectThreshold,
     iouThreshold: options.iouThreshold ?? DEFAULTS.detector.nmsIou,
     maxPeople: options.maxPeople ?? DEFAULTS.maxPeople,
-    phoneRule: { ...DEFAULTS.phone, ...options.phoneRule },
+    phoneRule: { ...ruleDefaults(), ...options.phoneRule },
+    // Explicit models without a head (tests, a user's own detector) can only use the rule.
+    phoneMethod: options.phoneMethod ?? (models.phoneHead ? DEFAULTS.phone.method : 'rule'),
     closeUpFallback: options.closeUpFallback ?? DEFAULTS.closeUpFallback,
   };
+}
+
+/** The rule's own options out of the schema's phone section (which also holds method and head). */
+function ruleDefaults(): PhoneRuleOptions {
+  const { method: _method, head: _head, ...rule } = DEFAULTS.phone;
+  return rule;
 }
 
 interface Pending {
@@ -166,7 +177,8 @@ export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}): Prom
       const handle = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
       const id = nextId++;
       const what = `inference worker ${handle.index} could not analyse a ${frame.width}x${frame.height} frame`;
-      const { message, transferList } = packFrame(id, frame, analyzeOptions.transfer ?? true);
+      const { transfer, ...request } = analyzeOptions;
+      const { message, transferList } = packFrame(id, frame, transfer ?? true, request);
       return new Promise<FrameAnalysis>((resolve, reject) => {
         handle.pending.set(id, { resolve, reject, what });
         try {
@@ -185,15 +197,16 @@ export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}): Prom
   };
 }
 
-function packFrame(id: number, frame: RgbFrame, transfer: boolean): { message: WorkerRequest; transferList: ArrayBuffer[] } {
+function packFrame(id: number, frame: RgbFrame, transfer: boolean, request: AnalyzeRequest): { message: WorkerRequest; transferList: ArrayBuffer[] } {
   const { data } = frame;
+  const extra = request.hints || request.features ? { request } : {};
   // Only a buffer the frame owns outright can move; a view into a larger (e.g. pooled) buffer is copied.
   const owns = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
   if (transfer && owns) {
-    return { message: { type: 'analyze', id, frame: { data, width: frame.width, height: frame.height } }, transferList: [data.buffer as ArrayBuffer] };
+    return { message: { type: 'analyze', id, frame: { data, width: frame.width, height: frame.height }, ...extra }, transferList: [data.buffer as ArrayBuffer] };
   }
   const copy = new Uint8Array(data);
-  return { message: { type: 'analyze', id, frame: { data: copy, width: frame.width, height: frame.height } }, transferList: [copy.buffer] };
+  return { message: { type: 'analyze', id, frame: { data: copy, width: frame.width, height: frame.height }, ...extra }, transferList: [copy.buffer] };
 }
 
 async function closeWorker(handle: WorkerHandle): Promise<void> {

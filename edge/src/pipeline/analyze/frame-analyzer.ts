@@ -1,19 +1,30 @@
 /**
  * One frame through the perception stages: detect people and objects, pose on the largest people,
- * then the phone rule per person. Runs inside an inference worker (see inference-worker.ts); it is
- * plain async code so tests can also run it in-process.
+ * then the phone decision per person (the learned phone head by default, or the rule). Runs inside
+ * an inference worker (see inference-worker.ts); it is plain async code so tests can also run it
+ * in-process.
  */
-import type { Detection, FrameAnalysis, PersonResult, RgbFrame, StageTimings } from '../types.js';
-import { openDetector, type Detector, type DetectorModelOptions } from '../detect/detector.js';
+import type { Box, Detection, FrameAnalysis, Keypoint, PersonResult, RgbFrame, StageTimings } from '../types.js';
+import { openDetector, type Detector, type DetectorMaps, type DetectorModelOptions } from '../detect/detector.js';
 import { PERSON_LABEL, PHONE_LABEL } from '../detect/label-thresholds.js';
 import { openMovenet, type PoseEstimator, type PoseModelOptions } from '../pose/movenet.js';
-import { classifyPhone, type PhoneRuleOptions } from '../phone/classify.js';
+import { decideByRule, type PhoneRuleOptions } from '../phone/classify.js';
+import { measurePhoneGeometry, type PhoneGeometry } from '../phone/phone-geometry.js';
+import { personFeatures, type FrameFeatureMaps } from '../phone/person-features.js';
+import { checkCard, decideByHead, openPhoneHead, type PhoneHead, type PhoneHeadOptions } from '../phone/phone-head.js';
 import { closeUpPerson } from './close-up-person.js';
+import { iou } from '../detect/nms.js';
+import type { FeatureMap } from '../phone/feature-map.js';
+import type { PoseResult } from '../pose/movenet.js';
 
 export interface AnalyzerModels {
   detector: DetectorModelOptions;
   pose: PoseModelOptions;
+  /** The learned phone head; required when phoneMethod is 'learned'. */
+  phoneHead?: PhoneHeadOptions;
 }
+
+export type PhoneMethod = 'learned' | 'rule';
 
 /** Everything a frame analyzer needs; plain data so it can cross into a worker thread. */
 export interface FrameAnalyzerOptions {
@@ -31,72 +42,176 @@ export interface FrameAnalyzerOptions {
   /** Pose runs on at most this many people per frame, largest first. */
   maxPeople: number;
   phoneRule: PhoneRuleOptions;
+  /** Who decides the phone state: the learned head or the rule. */
+  phoneMethod: PhoneMethod;
   /** When the detector finds nobody, look for one person filling the frame by pose alone. */
   closeUpFallback: boolean;
 }
 
+/** Extras a caller may ask of one analysis. */
+export interface AnalyzeRequest {
+  /** Person boxes known beforehand (labelled training photos): results come back in `hinted`. */
+  hints?: Box[];
+  /** Attach each person's phone-head feature vector. */
+  features?: boolean;
+}
+
 export interface FrameAnalyzer {
-  analyze(frame: RgbFrame): Promise<FrameAnalysis>;
+  analyze(frame: RgbFrame, request?: AnalyzeRequest): Promise<FrameAnalysis>;
   close(): Promise<void>;
 }
 
+/** A hint box is the detected person it overlaps at least this much (IoU). */
+const HINT_MATCH_IOU = 0.5;
+
+interface PersonToDecide {
+  box: Box;
+  score: number;
+  keypoints: Keypoint[];
+  geometry: PhoneGeometry;
+  poseFeatures: FeatureMap | null;
+}
+
 export async function openFrameAnalyzer(options: FrameAnalyzerOptions): Promise<FrameAnalyzer> {
-  const detector: Detector = await openDetector(
-    options.models.detector,
-    {
-      personThreshold: options.personThreshold,
-      phoneCandidateThreshold: options.phoneCandidateThreshold,
-      objectThreshold: options.objectThreshold,
-      iouThreshold: options.iouThreshold,
-      maxDetections: 100,
-    },
-    options.threads,
-  );
+  const opened: { close(): Promise<void> }[] = [];
+  const closeOpened = async (): Promise<void> => {
+    await Promise.allSettled(opened.map((o) => o.close()));
+  };
+  let detector: Detector;
   let pose: PoseEstimator;
+  let head: PhoneHead | null = null;
   try {
+    detector = await openDetector(
+      options.models.detector,
+      {
+        personThreshold: options.personThreshold,
+        phoneCandidateThreshold: options.phoneCandidateThreshold,
+        objectThreshold: options.objectThreshold,
+        iouThreshold: options.iouThreshold,
+        maxDetections: 100,
+      },
+      options.threads,
+    );
+    opened.push(detector);
     pose = await openMovenet(options.models.pose, options.threads);
+    opened.push(pose);
+    if (options.phoneMethod === 'learned') {
+      const headOptions = options.models.phoneHead;
+      if (!headOptions) throw new Error('perception.phone.method is "learned" but no phone head model was given');
+      if (!detector.hasMaps) {
+        throw new Error(`perception.phone.method is "learned" but detector ${options.models.detector.path} has no feature output; use method "rule" with this detector`);
+      }
+      if (!pose.hasFeatures) throw new Error(`perception.phone.method is "learned" but pose model ${options.models.pose.path} has no feature output`);
+      head = await openPhoneHead(headOptions, options.threads);
+      opened.push(head);
+    }
   } catch (err) {
-    await detector.close();
+    await closeOpened();
     throw err;
   }
 
+  let cardChecked = false;
+  async function decide(people: PersonToDecide[], maps: DetectorMaps | null, wantFeatures: boolean, timings: StageTimings): Promise<PersonResult[]> {
+    const t0 = performance.now();
+    const frameMaps: FrameFeatureMaps | null = maps;
+    const vectors = frameMaps ? people.map((p) => personFeatures(p, { ...frameMaps, pose: p.poseFeatures })) : [];
+    // Checked on the real maps (once their sizes are known), so a head fitted on other models fails loudly.
+    const first = people[0];
+    if (frameMaps && head && options.models.phoneHead && first && !cardChecked) {
+      checkCard(options.models.phoneHead.path, options.models.phoneHead.card, {
+        channels: frameMaps.features.channels, classes: frameMaps.heatmap.channels, poseChannels: first.poseFeatures?.channels ?? 0,
+      });
+      cardChecked = true;
+    }
+    const probabilities = head ? await head.classify(vectors) : [];
+    const results = people.map((p, i): PersonResult => {
+      const byRule = decideByRule(p.geometry, options.phoneRule);
+      const chance = probabilities[i];
+      const verdict = head && chance ? decideByHead(chance, head.thresholds, p.geometry) : byRule;
+      if (head) verdict.evidence.rule = { phone: byRule.phone, phoneScore: byRule.phoneScore };
+      const vector = vectors[i];
+      return { box: p.box, score: p.score, keypoints: p.keypoints, ...verdict, ...(wantFeatures && vector ? { features: vector } : {}) };
+    });
+    timings.phoneMs += performance.now() - t0;
+    return results;
+  }
+
+  let poseChannels = 0;
+  const toDecide = (box: Box, score: number, result: PoseResult, phones: Detection[]): PersonToDecide => {
+    if (result.features) poseChannels = result.features.channels;
+    return {
+      box,
+      score,
+      keypoints: result.keypoints,
+      geometry: measurePhoneGeometry({ box, keypoints: result.keypoints }, phones, options.phoneRule),
+      poseFeatures: result.features,
+    };
+  };
+
   return {
-    async analyze(frame) {
-      const timings: StageTimings = { preprocessMs: 0, detectMs: 0, poseMs: 0, decodeMs: 0 };
-      const detections = await detector.detect(frame, timings);
-      const personBoxes = detections.filter((d) => d.label === PERSON_LABEL).sort((a, b) => area(b) - area(a));
+    async analyze(frame, request = {}) {
+      const timings: StageTimings = { preprocessMs: 0, detectMs: 0, poseMs: 0, decodeMs: 0, phoneMs: 0 };
+      const wantFeatures = request.features === true;
+      const wantMaps = head !== null || (wantFeatures && detector.hasMaps);
+      const { detections, maps } = await detector.detect(frame, timings, { maps: wantMaps });
+      const estimate = (box: Box): Promise<PoseResult> => pose.estimate(frame, box, timings, { features: wantMaps });
+      const personBoxes = detections.filter((d) => d.label === PERSON_LABEL).sort((a, b) => area(b.box) - area(a.box));
       const phones = detections.filter((d) => d.label === PHONE_LABEL);
 
-      const people: PersonResult[] = [];
+      const posed: PersonToDecide[] = [];
+      const unposed: PersonResult[] = [];
       for (const [i, person] of personBoxes.entries()) {
         // People beyond the cap are still reported (they count as present) but get no pose.
-        const keypoints = i < options.maxPeople ? await pose.estimate(frame, person.box, timings) : [];
-        const t0 = performance.now();
-        const verdict = classifyPhone({ box: person.box, keypoints }, phones, options.phoneRule);
-        timings.decodeMs += performance.now() - t0;
-        people.push({ box: person.box, score: person.score, keypoints, ...verdict });
-      }
-      if (personBoxes.length === 0 && options.closeUpFallback) {
-        const keypoints = await pose.estimate(frame, [0, 0, frame.width, frame.height], timings);
-        const closeUp = closeUpPerson(keypoints, frame.width, frame.height);
-        if (closeUp) {
-          const t0 = performance.now();
-          const verdict = classifyPhone({ box: closeUp.box, keypoints }, phones, options.phoneRule);
-          timings.decodeMs += performance.now() - t0;
-          people.push({ box: closeUp.box, score: closeUp.score, keypoints, ...verdict });
+        if (i < options.maxPeople) {
+          posed.push(toDecide(person.box, person.score, await estimate(person.box), phones));
+        } else {
+          const rule = decideByRule(measurePhoneGeometry({ box: person.box, keypoints: [] }, phones, options.phoneRule), options.phoneRule);
+          unposed.push({ box: person.box, score: person.score, keypoints: [], ...rule });
         }
       }
+      if (personBoxes.length === 0 && options.closeUpFallback) {
+        const whole = await estimate([0, 0, frame.width, frame.height]);
+        const closeUp = closeUpPerson(whole.keypoints, frame.width, frame.height);
+        if (closeUp) posed.push(toDecide(closeUp.box, closeUp.score, whole, phones));
+      }
+      const people = [...(await decide(posed, maps, wantFeatures, timings)), ...unposed];
+
+      let hinted: PersonResult[] | undefined;
+      if (request.hints) {
+        const hintPeople: PersonToDecide[] = [];
+        for (const hint of request.hints) {
+          const match = bestMatch(hint, posed);
+          hintPeople.push(match ?? toDecide(hint, 0, await estimate(hint), phones));
+        }
+        hinted = await decide(hintPeople, maps, wantFeatures, timings);
+      }
       const objects = detections.filter((d) => d.label !== PERSON_LABEL && d.score >= options.objectThreshold);
-      return { width: frame.width, height: frame.height, people, objects, timings };
+      const featureShape = wantFeatures && maps
+        ? { channels: maps.features.channels, classes: maps.heatmap.channels, poseChannels: pose.hasFeatures ? poseChannels : 0 }
+        : undefined;
+      return { width: frame.width, height: frame.height, people, objects, timings, ...(hinted ? { hinted } : {}), ...(featureShape ? { featureShape } : {}) };
     },
     async close() {
-      const results = await Promise.allSettled([detector.close(), pose.close()]);
+      const results = await Promise.allSettled(opened.map((o) => o.close()));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
   };
 }
 
-function area(d: Detection): number {
-  return (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]);
+function bestMatch(hint: Box, people: readonly PersonToDecide[]): PersonToDecide | null {
+  let best: PersonToDecide | null = null;
+  let bestIou = HINT_MATCH_IOU;
+  for (const p of people) {
+    const overlap = iou(hint, p.box);
+    if (overlap >= bestIou) {
+      best = p;
+      bestIou = overlap;
+    }
+  }
+  return best;
+}
+
+function area(b: Box): number {
+  return (b[2] - b[0]) * (b[3] - b[1]);
 }

@@ -5,9 +5,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FrameAnalysis, RgbFrame } from '../types.js';
-import { openFrameAnalyzer, type FrameAnalyzer, type FrameAnalyzerOptions } from './frame-analyzer.js';
+import { openFrameAnalyzer, type AnalyzeRequest, type FrameAnalyzer, type FrameAnalyzerOptions } from './frame-analyzer.js';
 
-export type WorkerRequest = { type: 'analyze'; id: number; frame: RgbFrame } | { type: 'close' };
+export type WorkerRequest = { type: 'analyze'; id: number; frame: RgbFrame; request?: AnalyzeRequest } | { type: 'close' };
 
 export type WorkerReply =
   | { type: 'ready' }
@@ -53,7 +53,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     return;
   }
   try {
-    const analysis = await analyzer.analyze(request.frame);
+    const analysis = await analyzer.analyze(request.frame, request.request);
     reply({ type: 'result', id: request.id, analysis });
   } catch (err) {
     const e = err as Error;

@@ -3,7 +3,9 @@
  * manifest's tensor contracts become the checks each session runs when it loads.
  */
 import { loadManifest, manifestModel, type Manifest, type ManifestModel } from '../../../../models/src/manifest.js';
-import { resolveModelPath } from '../../../../models/src/prepare.js';
+import { resolveFittedModel, resolveModelPath } from '../../../../models/src/prepare.js';
+import { loadPhoneHeadCard } from '../phone/phone-head-card.js';
+import type { PhoneHeadOptions } from '../phone/phone-head.js';
 import type { DetectorModelOptions } from '../detect/detector.js';
 import type { TensorContract } from '../detect/session.js';
 import type { PoseModelOptions } from '../pose/movenet.js';
@@ -11,13 +13,35 @@ import type { AnalyzerModels } from './frame-analyzer.js';
 
 export const DEFAULT_DETECTOR_MODEL = 'centernet';
 export const DEFAULT_POSE_MODEL = 'movenet-lightning';
+export const DEFAULT_PHONE_HEAD = 'phone-head';
+/** The detector output the phone head pools (see models.json). */
+export const FEATURE_OUTPUT = 'features';
 
-export async function modelsFromManifest(detector = DEFAULT_DETECTOR_MODEL, pose = DEFAULT_POSE_MODEL): Promise<AnalyzerModels> {
+export async function modelsFromManifest(detector = DEFAULT_DETECTOR_MODEL, pose = DEFAULT_POSE_MODEL, phoneHead: string | null = DEFAULT_PHONE_HEAD): Promise<AnalyzerModels> {
   const manifest = await loadManifest();
-  return {
+  const models: AnalyzerModels = {
     detector: await detectorFromManifest(manifest, detector),
     pose: await poseFromManifest(manifest, pose),
   };
+  if (phoneHead !== null && phoneHead in manifest.fitted) {
+    const head = await phoneHeadFromManifest(phoneHead);
+    // A head is fitted on one detector's and one pose model's features: refuse it with others.
+    const fittedOn = head.card.features;
+    for (const [what, name, sha] of [['detector', detector, fittedOn.detector], ['pose model', pose, fittedOn.pose]] as const) {
+      const entry = manifestModel(manifest, name);
+      if (entry.sha256 !== sha) {
+        throw new Error(`phone head '${phoneHead}' was fitted on a ${what} with SHA-256 ${sha.slice(0, 12)}…, but models.json's '${name}' is ${entry.sha256.slice(0, 12) || '(unpinned)'}…; refit it with npm run train:phone or use perception.phone.method: rule`);
+      }
+    }
+    models.phoneHead = head;
+  }
+  return models;
+}
+
+/** A fitted phone head from models.json, with its card. */
+export async function phoneHeadFromManifest(name: string): Promise<PhoneHeadOptions> {
+  const files = await resolveFittedModel(name);
+  return { path: files.path, card: await loadPhoneHeadCard(files.card) };
 }
 
 export async function detectorFromManifest(manifest: Manifest, name: string): Promise<DetectorModelOptions> {
@@ -46,6 +70,7 @@ export async function detectorFromManifest(manifest: Manifest, name: string): Pr
       resize: input.resize,
     },
     outputs: entry.outputs.map(contract),
+    ...(entry.outputs.some((o) => o.name === FEATURE_OUTPUT) ? { featureOutput: FEATURE_OUTPUT } : {}),
   };
 }
 
@@ -56,7 +81,13 @@ export async function poseFromManifest(manifest: Manifest, name: string): Promis
   if (!output) throw new Error(`models.json: pose model '${name}' lists no outputs`);
   const size = entry.input.shape[1];
   if (size === undefined) throw new Error(`models.json: pose model '${name}' input shape [${entry.input.shape.join(', ')}] is not rank 4`);
-  return { path: await resolveModelPath(name), inputName: entry.input.name, outputName: output.name, inputSize: size };
+  return {
+    path: await resolveModelPath(name),
+    inputName: entry.input.name,
+    outputName: output.name,
+    inputSize: size,
+    ...(entry.outputs.some((o) => o.name === FEATURE_OUTPUT) ? { featureOutput: FEATURE_OUTPUT } : {}),
+  };
 }
 
 function manifestEntry(manifest: Manifest, name: string, kind: ManifestModel['kind']): ManifestModel {

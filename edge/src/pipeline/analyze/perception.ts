@@ -7,12 +7,32 @@ import type { DetectorConfig, PerceptionConfig } from '../../config/schema.js';
 import { customDetectorModel, type DetectorModelOptions } from '../detect/detector.js';
 import { startAnalyzerPool, type AnalyzerPool, type AnalyzerPoolOptions } from './analyzer-pool.js';
 import { modelsFromManifest } from './manifest-models.js';
+import { cardPathFor, loadPhoneHeadCard } from '../phone/phone-head-card.js';
+import type { PhoneHeadOptions } from '../phone/phone-head.js';
 
 export async function analyzerOptionsFromConfig(config: PerceptionConfig): Promise<AnalyzerPoolOptions> {
   const { detector } = config;
+  const { method, head, ...phoneRule } = config.phone;
   const userDetector = detector.model.endsWith('.onnx');
-  const models = await modelsFromManifest(userDetector ? undefined : detector.model, config.pose.model);
+  // The head is only loaded when it decides: the rule must run even where the head's card is bad
+  // (and `npm run train:phone` runs the rule while it writes a new head).
+  const learned = method === 'learned';
+  const userHead = head.model.endsWith('.onnx');
+  const models = await modelsFromManifest(userDetector ? undefined : detector.model, config.pose.model, learned && !userHead ? head.model : null);
   if (userDetector) models.detector = userOnnxDetector(detector);
+  if (learned && userHead) models.phoneHead = await userPhoneHead(head.model);
+  if (learned && !models.phoneHead) {
+    throw new Error(`perception.phone.head.model: '${head.model}' is not a fitted model in models/models.json`);
+  }
+  if (models.phoneHead) {
+    models.phoneHead = {
+      ...models.phoneHead,
+      ...(head.callThreshold !== undefined ? { callThreshold: head.callThreshold } : {}),
+      ...(head.handThreshold !== undefined ? { handThreshold: head.handThreshold } : {}),
+      requireHandAtHead: head.requireHandAtHead,
+      farFromHead: phoneRule.farFromHead,
+    };
+  }
   return {
     models,
     workers: config.workers,
@@ -23,8 +43,18 @@ export async function analyzerOptionsFromConfig(config: PerceptionConfig): Promi
     iouThreshold: detector.nmsIou,
     maxPeople: config.maxPeople,
     closeUpFallback: config.closeUpFallback,
-    phoneRule: config.phone,
+    phoneRule,
+    phoneMethod: method,
   };
+}
+
+async function userPhoneHead(model: string): Promise<PhoneHeadOptions> {
+  const path = resolve(model);
+  try {
+    return { path, card: await loadPhoneHeadCard(cardPathFor(path)) };
+  } catch (err) {
+    throw new Error(`perception.phone.head.model: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function userOnnxDetector(d: DetectorConfig): DetectorModelOptions {

@@ -28,7 +28,7 @@ function grayFrame(width: number, height: number): RgbFrame {
   return { data: new Uint8Array(width * height * 3).fill(128), width, height };
 }
 
-const zeroTimings = (): StageTimings => ({ preprocessMs: 0, detectMs: 0, poseMs: 0, decodeMs: 0 });
+const zeroTimings = (): StageTimings => ({ preprocessMs: 0, detectMs: 0, poseMs: 0, decodeMs: 0, phoneMs: 0 });
 const summary = (ds: Detection[]): [string, Box, string][] =>
   ds.map((d) => [d.label, d.box.map((v) => Math.round(v * 100) / 100) as Box, d.score.toFixed(2)]);
 
@@ -66,7 +66,7 @@ describe('yolo detector on a real onnxruntime session', () => {
       // 128x64 frame letterboxed into 64x64: scale 0.5 with 16-pixel bands above and below,
       // so frame = (u * 2, v * 2 - 32).
       const timings = zeroTimings();
-      const found = await detector.detect(grayFrame(128, 64), timings);
+      const { detections: found } = await detector.detect(grayFrame(128, 64), timings);
       expect(summary(found)).toEqual([
         ['person', [30, 12, 50, 52], '0.90'],
         ['bicycle', [78, 40, 102, 56], '0.60'],
@@ -137,7 +137,7 @@ describe.each(['centernet', 'yolo'] as const)('%s detector contract', (decoder) 
   it('finds the planted person and weak phone in frame pixels, without the duplicate', async () => {
     const detector = await openDetector(await sceneModel(decoder), DEFAULT_DETECTOR_THRESHOLDS, 1);
     try {
-      const found = await detector.detect(grayFrame(128, 128), zeroTimings());
+      const { detections: found } = await detector.detect(grayFrame(128, 128), zeroTimings());
       expect(summary(found)).toEqual(SCENE);
     } finally {
       await detector.close();

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import type { Detection, RgbFrame, StageTimings } from '../types.js';
 import { FrameResampler, fitRegion, type Layout, type ResizeMode } from '../image/resample.js';
 import type { InputGeometry } from './box-mapping.js';
+import type { FeatureMap } from '../phone/feature-map.js';
 import { CenterNetDecoder } from './centernet-decoder.js';
 import { minScoresForLabels } from './label-thresholds.js';
 import { openSession, type TensorContract } from './session.js';
@@ -38,6 +39,22 @@ export interface DetectorModelOptions {
    * [1, ?, ?, 4]; yolo takes the model's first output, whatever its name.
    */
   outputs?: TensorContract[];
+  /**
+   * Name of an intermediate feature map output [1, H, W, C] (NHWC) that the learned phone head
+   * pools per person; centernet from models.json has one called `features`.
+   */
+  featureOutput?: string;
+}
+
+/** The detector's heatmap and intermediate features of one frame, for per-person pooling. */
+export interface DetectorMaps {
+  features: FeatureMap;
+  heatmap: FeatureMap;
+}
+
+export interface DetectOptions {
+  /** Also return the feature maps (costs one more output copy; needs `featureOutput`). */
+  maps?: boolean;
 }
 
 export interface DetectorThresholds {
@@ -59,8 +76,10 @@ export const DEFAULT_DETECTOR_THRESHOLDS: DetectorThresholds = {
 
 export interface Detector {
   readonly model: DetectorModelOptions;
+  /** Whether detect() can return feature maps (a centernet model with a feature output). */
+  readonly hasMaps: boolean;
   /** Detections in frame pixels; adds its preprocess, detect and decode times to `timings`. */
-  detect(frame: RgbFrame, timings: StageTimings): Promise<Detection[]>;
+  detect(frame: RgbFrame, timings: StageTimings, options?: DetectOptions): Promise<{ detections: Detection[]; maps: DetectorMaps | null }>;
   close(): Promise<void>;
 }
 
@@ -85,6 +104,10 @@ export function customDetectorModel(path: string, decoder: DecoderKind, labels: 
 /** Turns one inference result into detections; one per decoder kind. */
 interface DetectorHead {
   decode(results: ort.InferenceSession.ReturnType, geometry: InputGeometry): Detection[];
+  /** Output names the decode needs fetched. */
+  fetches: string[];
+  /** The heatmap as a feature map, when the decoder has one. */
+  heatmap?(results: ort.InferenceSession.ReturnType, geometry: InputGeometry): FeatureMap;
 }
 
 interface HeadPlugin {
@@ -113,6 +136,8 @@ const HEADS: Record<DecoderKind, HeadPlugin> = {
         maxDetections: thresholds.maxDetections,
       });
       return {
+        fetches: [heatmapName, whName],
+        heatmap: (results, geometry) => featureMapOf(model.path, results, heatmapName, geometry),
         decode(results, geometry) {
           const heatmap = floatOutput(model.path, results, heatmapName);
           const wh = floatOutput(model.path, results, whName);
@@ -135,6 +160,7 @@ const HEADS: Record<DecoderKind, HeadPlugin> = {
         maxDetections: thresholds.maxDetections,
       });
       return {
+        fetches: [outputName],
         decode(results, geometry) {
           const out = floatOutput(model.path, results, outputName);
           return decoder.decode(out.data, out.dims, geometry);
@@ -173,27 +199,41 @@ export async function openDetector(
     padValue: input.padValue ?? 0,
   });
   const tensor = new ort.Tensor('float32', resampler.data as Float32Array, shape);
+  const featureOutput = model.featureOutput;
+  const hasMaps = featureOutput !== undefined && head.heatmap !== undefined && session.session.outputNames.includes(featureOutput);
+  if (featureOutput !== undefined && !session.session.outputNames.includes(featureOutput)) {
+    await session.close();
+    throw new Error(`Model ${model.path}: expected feature output '${featureOutput}' but the model's outputs are: ${session.session.outputNames.join(', ')}`);
+  }
 
   return {
     model,
-    async detect(frame, timings) {
+    hasMaps,
+    async detect(frame, timings, options = {}) {
+      const wantMaps = options.maps === true;
+      if (wantMaps && !hasMaps) throw new Error(`Model ${model.path}: feature maps were asked for but this detector has no feature output`);
       const t0 = performance.now();
       const region = fitRegion(frame.width, frame.height, input.width, input.height, input.resize);
       resampler.sample(frame, region);
       const t1 = performance.now();
-      const results = await session.run({ [input.name]: tensor });
+      const fetches = wantMaps && featureOutput ? [...head.fetches, featureOutput] : head.fetches;
+      const results = await session.run({ [input.name]: tensor }, fetches);
       const t2 = performance.now();
-      const detections = head.decode(results, {
+      const geometry: InputGeometry = {
         inputWidth: input.width,
         inputHeight: input.height,
         region,
         frameWidth: frame.width,
         frameHeight: frame.height,
-      });
+      };
+      const detections = head.decode(results, geometry);
+      const maps = wantMaps && featureOutput && head.heatmap
+        ? { features: featureMapOf(model.path, results, featureOutput, geometry), heatmap: head.heatmap(results, geometry) }
+        : null;
       timings.preprocessMs += t1 - t0;
       timings.detectMs += t2 - t1;
       timings.decodeMs += performance.now() - t2;
-      return detections;
+      return { detections, maps };
     },
     close: () => session.close(),
   };
@@ -201,6 +241,15 @@ export async function openDetector(
 
 function scoreThresholds(t: DetectorThresholds): { person: number; phoneCandidate: number; object: number } {
   return { person: t.personThreshold, phoneCandidate: t.phoneCandidateThreshold, object: t.objectThreshold };
+}
+
+function featureMapOf(path: string, results: ort.InferenceSession.ReturnType, name: string, geometry: InputGeometry): FeatureMap {
+  const { data, dims } = floatOutput(path, results, name);
+  const [n, height, width, channels] = dims;
+  if (dims.length !== 4 || n !== 1 || !height || !width || !channels) {
+    throw new Error(`Model ${path}: expected output '${name}' of shape [1, H, W, C] but received [${dims.join(', ')}]`);
+  }
+  return { data, height, width, channels, region: geometry.region, inputWidth: geometry.inputWidth, inputHeight: geometry.inputHeight };
 }
 
 function floatOutput(path: string, results: ort.InferenceSession.ReturnType, name: string): { data: Float32Array; dims: readonly number[] } {

@@ -27,7 +27,8 @@ export interface SessionOptions {
 export interface ModelSession {
   readonly path: string;
   readonly session: ort.InferenceSession;
-  run(feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.ReturnType>;
+  /** Runs the model; `fetches` limits the outputs computed and copied out (all when omitted). */
+  run(feeds: Record<string, ort.Tensor>, fetches?: readonly string[]): Promise<ort.InferenceSession.ReturnType>;
   close(): Promise<void>;
 }
 
@@ -52,9 +53,9 @@ export async function openSession(path: string, contract: ModelContract, options
   return {
     path,
     session,
-    async run(feeds) {
+    async run(feeds, fetches) {
       try {
-        return await session.run(feeds);
+        return await (fetches ? session.run(feeds, [...fetches]) : session.run(feeds));
       } catch (err) {
         throw new Error(`Inference failed for model ${path}: ${(err as Error).message}`, { cause: err });
       }

@@ -45,7 +45,9 @@ export function analysisSvg(analysis: FrameAnalysis, width: number, height: numb
       const used = person.evidence.keypoints.includes(k.name);
       parts.push(`<circle cx="${f1(k.x)}" cy="${f1(k.y)}" r="${stroke * (used ? 2 : 1.2)}" fill="${used ? '#ffffff' : colour}" stroke="${colour}"/>`);
     }
-    const label = `${person.phone} ${person.phoneScore.toFixed(2)}`;
+    // With the learned head deciding, the rule's verdict on the same person is shown beside it.
+    const rule = person.evidence.head && person.evidence.rule ? ` · rule ${person.evidence.rule.phone}` : '';
+    const label = `${person.phone} ${person.phoneScore.toFixed(2)}${rule}`;
     parts.push(`<rect x="${f1(x1)}" y="${f1(Math.max(0, y1 - font - 6))}" width="${f1(label.length * font * 0.62 + 8)}" height="${font + 6}" fill="${colour}"/>`);
     parts.push(`<text x="${f1(x1 + 4)}" y="${f1(Math.max(font, y1 - 5))}" fill="#000" font-size="${font}" font-family="sans-serif">${escapeXml(label)}</text>`);
   }

@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { KEYPOINT_NAMES, type Box, type Keypoint, type RgbFrame, type StageTimings } from '../types.js';
 import { FrameResampler, type Region } from '../image/resample.js';
 import { openSession } from '../detect/session.js';
+import type { FeatureMap } from '../phone/feature-map.js';
 
 export interface PoseModelOptions {
   path: string;
@@ -17,11 +18,20 @@ export interface PoseModelOptions {
   inputName?: string;
   outputName?: string;
   inputSize?: number;
+  /** An intermediate feature map output [1, H, W, C] the phone head pools (models.json: `features`). */
+  featureOutput?: string;
+}
+
+export interface PoseResult {
+  keypoints: Keypoint[];
+  /** The crop's feature map, when asked for and the model has one; its region is the crop. */
+  features: FeatureMap | null;
 }
 
 export interface PoseEstimator {
+  readonly hasFeatures: boolean;
   /** Keypoints of the person in `box`, in frame pixels; adds preprocess, pose and decode times to `timings`. */
-  estimate(frame: RgbFrame, box: Box, timings: StageTimings): Promise<Keypoint[]>;
+  estimate(frame: RgbFrame, box: Box, timings: StageTimings, options?: { features?: boolean }): Promise<PoseResult>;
   close(): Promise<void>;
 }
 
@@ -65,24 +75,41 @@ export async function openMovenet(options: PoseModelOptions, intraOpNumThreads: 
   );
   const resampler = new FrameResampler({ width: size, height: size, layout: 'NHWC', dtype: 'int32', scale: 1, offset: 0, padValue: 0 });
   const tensor = new ort.Tensor('int32', resampler.data as Int32Array, shape);
+  const featureOutput = options.featureOutput;
+  if (featureOutput !== undefined && !session.session.outputNames.includes(featureOutput)) {
+    await session.close();
+    throw new Error(`Model ${options.path}: expected feature output '${featureOutput}' but the model's outputs are: ${session.session.outputNames.join(', ')}`);
+  }
 
   return {
-    async estimate(frame, box, timings) {
+    hasFeatures: featureOutput !== undefined,
+    async estimate(frame, box, timings, request = {}) {
+      const wantFeatures = request.features === true && featureOutput !== undefined;
       const t0 = performance.now();
       const crop = poseCrop(box);
       resampler.sample(frame, crop);
       const t1 = performance.now();
-      const results = await session.run({ [inputName]: tensor });
+      const results = await session.run({ [inputName]: tensor }, wantFeatures ? [outputName, featureOutput] : [outputName]);
       const t2 = performance.now();
       const out = results[outputName];
       if (!out || !(out.data instanceof Float32Array)) {
         throw new Error(`Model ${options.path}: output '${outputName}' missing or not float32 in the inference result`);
       }
       const keypoints = keypointsToFrame(out.data, crop);
+      let features: FeatureMap | null = null;
+      if (wantFeatures) {
+        const f = results[featureOutput];
+        const [n, height, width, channels] = f?.dims ?? [];
+        if (!f || !(f.data instanceof Float32Array) || n !== 1 || !height || !width || !channels) {
+          throw new Error(`Model ${options.path}: output '${featureOutput}' missing or not a float32 [1, H, W, C] map`);
+        }
+        // The data buffer belongs to this result only, so keeping it does not alias the next run.
+        features = { data: f.data, height, width, channels, region: crop, inputWidth: size, inputHeight: size };
+      }
       timings.preprocessMs += t1 - t0;
       timings.poseMs += t2 - t1;
       timings.decodeMs += performance.now() - t2;
-      return keypoints;
+      return { keypoints, features };
     },
     close: () => session.close(),
   };
