@@ -12,8 +12,13 @@ export interface CliResult {
 
 /** `input`, when given, is piped to the command's standard input (e.g. a password). */
 export function runCli(args: string[], timeoutMs = 120_000, input?: string): Promise<CliResult> {
+  return runScript(MAIN, args, timeoutMs, input);
+}
+
+/** Any of the project's TypeScript entry points (`npm run eval`, `npm run train:phone`, …). */
+export function runScript(script: string, args: string[], timeoutMs = 120_000, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     // Without input, stdin is closed at once, like a command run from a script with nothing piped in.
     child.stdin.end(input ?? '');
     let stdout = '';
