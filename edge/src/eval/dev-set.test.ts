@@ -1,6 +1,8 @@
 /**
  * The analyzer on the labelled development set (real photos). Bounds sit a little below the figures
- * recorded in models/README.md, so a change that makes perception worse fails here.
+ * recorded in models/README.md, so a change that makes perception worse fails here. The set is a
+ * check only: nothing was fitted or chosen on it (the head and its thresholds come from
+ * cross-validation on ../shared/train).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ import { createPerception } from '../pipeline/analyze/perception.js';
 import { decodeImageFile } from '../pipeline/decode/image-file.js';
 import { DEFAULT_PHONE_RULE } from '../pipeline/phone/classify.js';
 import type { FrameAnalysis } from '../pipeline/types.js';
-import { imageVerdict } from './image-verdict.js';
+import { imageVerdict, personPhone } from './image-verdict.js';
 import { listLabelledImages } from './labelled-folder.js';
 import { evaluate, type EvalLabel } from './metrics.js';
 
@@ -32,9 +34,16 @@ describe.skipIf(!hasEvalSet)('analyzer on the labelled development set', () => {
     await perception?.close();
   });
 
-  it('finds people on the phone with useful precision and recall', () => {
-    const report = evaluate(results.map((r) => ({ truth: r.truth, predicted: imageVerdict(r.analysis) })));
-    console.log(JSON.stringify({ devSet: report.total, call: report.call }));
+  it('the learned phone head (the default) finds people on the phone with useful precision and recall', () => {
+    const report = evaluate(results.map((r) => ({ truth: r.truth, predicted: imageVerdict(r.analysis, 'learned') })));
+    console.log(JSON.stringify({ devSet: report.total, learned: report.call }));
+    expect(report.call.recall).toBeGreaterThanOrEqual(LEARNED_BOUNDS.recall);
+    expect(report.call.precision).toBeGreaterThanOrEqual(LEARNED_BOUNDS.precision);
+  });
+
+  it('the rule, still available as method: rule, keeps its figures from the same analysis', () => {
+    const report = evaluate(results.map((r) => ({ truth: r.truth, predicted: imageVerdict(r.analysis, 'rule') })));
+    console.log(JSON.stringify({ devSet: report.total, rule: report.call }));
     expect(report.call.recall).toBeGreaterThanOrEqual(0.62);
     expect(report.call.precision).toBeGreaterThanOrEqual(0.75);
   });
@@ -48,12 +57,15 @@ describe.skipIf(!hasEvalSet)('analyzer on the labelled development set', () => {
     expect(found / withPeople.length).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('backs every call with a hand at an ear: no call on a person whose hands are away from the head', () => {
+  it('the rule backs every call with a hand at an ear: no rule call on a person whose hands are away from the head', () => {
     for (const r of results) {
       for (const p of r.analysis.people) {
-        if (p.phone !== 'call') continue;
+        if (personPhone(p, 'rule') !== 'call') continue;
         expect(p.evidence.wristToHead).toBeLessThan(DEFAULT_PHONE_RULE.farFromHead);
       }
     }
   });
 });
+
+/** A little below what `npm run eval` measured for the committed head (models/README.md). */
+const LEARNED_BOUNDS = { precision: 0.78, recall: 0.78 };

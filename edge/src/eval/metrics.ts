@@ -62,3 +62,26 @@ export function formatReport(report: EvalReport): string {
   for (const t of EVAL_LABELS) lines.push(`${t.padEnd(16)} ${EVAL_LABELS.map((p) => String(report.matrix[t][p]).padStart(9)).join('')}`);
   return lines.join('\n');
 }
+
+/** A proportion with its Wilson 95% score interval (sound for small counts and for 0 or 1). */
+export interface Rate {
+  value: number | null;
+  interval: [number, number] | null;
+  count: number;
+  of: number;
+}
+
+export function wilson(count: number, of: number, z = 1.96): Rate {
+  if (of === 0) return { value: null, interval: null, count, of };
+  const p = count / of;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * of)) / (1 + z2 / of);
+  const half = (z * Math.sqrt((p * (1 - p)) / of + z2 / (4 * of * of))) / (1 + z2 / of);
+  return { value: p, interval: [Math.max(0, centre - half), Math.min(1, centre + half)], count, of };
+}
+
+/** "0.86 [0.78–0.91] (43/50)" */
+export function formatRate(r: Rate): string {
+  if (r.value === null || r.interval === null) return `   - (0/0)`;
+  return `${r.value.toFixed(2)} [${r.interval[0].toFixed(2)}–${r.interval[1].toFixed(2)}] (${r.count}/${r.of})`;
+}
