@@ -31,10 +31,10 @@ const row = (name: string, samples: number[]): string => {
   return `| ${name} | ${fmt(s.median)} | ${fmt(s.p90)} | ${fmt(s.p99)} |`;
 };
 
-async function benchThreads(threads: number, frame: RgbFrame): Promise<void> {
-  const config = parseConfig({ perception: { threads } });
+async function benchThreads(threads: number, frame: RgbFrame, method: 'learned' | 'rule' = 'learned'): Promise<number> {
+  const config = parseConfig({ perception: { threads, phone: { method } } });
   const perception = await createPerception(config.perception);
-  const stages = { preprocess: [] as number[], detect: [] as number[], pose: [] as number[], decode: [] as number[], wall: [] as number[], overhead: [] as number[] };
+  const stages = { preprocess: [] as number[], detect: [] as number[], pose: [] as number[], decode: [] as number[], phone: [] as number[], wall: [] as number[], overhead: [] as number[] };
   let people = 0;
   try {
     for (let i = 0; i < 5; i++) await perception.analyze(frame, { transfer: false }); // warm-up
@@ -47,6 +47,7 @@ async function benchThreads(threads: number, frame: RgbFrame): Promise<void> {
       stages.detect.push(a.timings.detectMs);
       stages.pose.push(a.timings.poseMs);
       stages.decode.push(a.timings.decodeMs);
+      stages.phone.push(a.timings.phoneMs / Math.max(1, a.people.length));
       stages.wall.push(wall);
       // Everything around inference: resizing, decoding, the phone rule, the worker round trip.
       stages.overhead.push(wall - a.timings.detectMs - a.timings.poseMs);
@@ -55,15 +56,17 @@ async function benchThreads(threads: number, frame: RgbFrame): Promise<void> {
     await perception.close();
   }
   const inference = summarise(stages.detect).median + summarise(stages.pose).median;
-  console.log(`\n### ${threads} thread${threads > 1 ? 's' : ''}: ${frame.width}x${frame.height} frame, ${people} person(s), ${runs} runs (ms)\n`);
+  console.log(`\n### ${threads} thread${threads > 1 ? 's' : ''}, phone method ${method}: ${frame.width}x${frame.height} frame, ${people} person(s), ${runs} runs (ms)\n`);
   console.log('| stage | median | p90 | p99 |\n|---|---|---|---|');
   console.log(row('preprocess (resize/normalise, detector + pose crops)', stages.preprocess));
   console.log(row('detector inference (centernet 512)', stages.detect));
   console.log(row('pose inference (movenet 192, all people)', stages.pose));
-  console.log(row('decode (peaks, NMS, keypoints, phone rule)', stages.decode));
+  console.log(row('decode (peaks, NMS, keypoints)', stages.decode));
+  console.log(row(`phone decision per person (${method === 'learned' ? 'geometry, feature pooling, phone head' : 'geometry rule'})`, stages.phone));
   console.log(row('whole frame through the worker pool', stages.wall));
   console.log(row('overhead around inference', stages.overhead));
   console.log(`\noverhead / inference (medians): ${((100 * summarise(stages.overhead).median) / inference).toFixed(0)}%`);
+  return summarise(stages.wall).median;
 }
 
 async function benchFiles(): Promise<void> {
@@ -89,6 +92,8 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`## Perception benchmark\n\nMachine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 console.log(`Image: ${imageFile} scaled to 640 px wide`);
 const frame = await frameAtWidth(imageFile, 640);
-await benchThreads(1, frame);
+const rule = await benchThreads(1, frame, 'rule');
+const learned = await benchThreads(1, frame, 'learned');
+console.log(`\nwhole frame, learned head vs rule (1 thread, medians): ${fmt(learned)} / ${fmt(rule)} ms = ${(learned / rule).toFixed(2)}×`);
 await benchThreads(2, frame);
 await benchFiles();
