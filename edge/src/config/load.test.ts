@@ -35,6 +35,15 @@ describe('config', () => {
     expect(c.perception.detector.decoder).toBe('yolo');
   });
 
+  it('defaults to the learned phone head and names bad phone settings by path', () => {
+    const c = parseConfig({});
+    expect(c.perception.phone.method).toBe('learned');
+    expect(c.perception.phone.head).toEqual({ model: 'phone-head', requireHandAtHead: false });
+    expect(() => parseConfig({ perception: { phone: { method: 'neural' } } })).toThrow(/perception\.phone\.method: /);
+    expect(() => parseConfig({ perception: { phone: { head: { callThreshold: 1.5 } } } })).toThrow(/perception\.phone\.head\.callThreshold: /);
+    expect(() => parseConfig({ perception: { phone: { head: { modle: 'x' } } } })).toThrow(/perception\.phone\.head: .*modle/);
+  });
+
   it('formats array paths like cameras[1].zones[0].polygon', () => {
     expect(formatPath(['cameras', 1, 'zones', 0, 'polygon'])).toBe('cameras[1].zones[0].polygon');
   });
