@@ -32,17 +32,17 @@ export function modelCacheDir(): string {
   return process.env.MIMAMORI_MODEL_DIR || path.join(packageRoot(), 'models', 'cache');
 }
 
-function sha256(bytes: Uint8Array): string {
+export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-async function fileSha256(file: string): Promise<string | undefined> {
+export async function fileSha256(file: string): Promise<string | undefined> {
   if (!existsSync(file)) return undefined;
   return sha256(await readFile(file));
 }
 
 /** Temp file + rename, so a reader never sees half a model and concurrent runs cannot interleave. */
-async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
+export async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(temp, bytes);

@@ -144,8 +144,9 @@ async function analysePhoto(photo: TrainingPhoto, o: ExtractOptions): Promise<Ca
     if (analysis.featureShape) entry.shape = analysis.featureShape;
     for (const p of people) {
       if (!p.features) throw new Error(`features: ${photo.file}: the analyzer returned no feature vector (detector without a feature output?)`);
-      const w = p.evidence.rule?.phone ?? p.phone;
-      entry.rows.push({ variant, rule: w, wristToHead: Number.isFinite(p.evidence.wristToHead) ? p.evidence.wristToHead : null, f: encodeFloats(p.features) });
+      // The analyzer runs the rule here, so its verdict is `phone` (or in the evidence beside a head's).
+      const rule = p.evidence.rule?.phone ?? p.phone;
+      entry.rows.push({ variant, rule, wristToHead: Number.isFinite(p.evidence.wristToHead) ? p.evidence.wristToHead : null, f: encodeFloats(p.features) });
     }
   }
   return entry;

@@ -6,11 +6,11 @@
  * default models/phone-head.onnx also pins both hashes in models/models.json. With `--check` nothing
  * is written: the fit is compared byte for byte with the files already there.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultManifestPath, loadManifest } from '../../../models/src/manifest.js';
-import { ensureModels } from '../../../models/src/prepare.js';
+import { ensureModels, fileSha256, sha256, writeAtomically } from '../../../models/src/prepare.js';
 import { packageRoot } from '../../../models/src/package-root.js';
 import { parseConfig } from '../config/load.js';
 import { startAnalyzerPool, resolveAnalyzerOptions } from '../pipeline/analyze/analyzer-pool.js';
@@ -19,7 +19,7 @@ import { cardPathFor } from '../pipeline/phone/phone-head-card.js';
 import { HEAD_INPUT, HEAD_OUTPUT } from '../pipeline/phone/phone-head.js';
 import { AUGMENTATIONS, type Augmentation } from './augment.js';
 import { DEFAULT_COMPOSITION, type Composition } from './operating-point.js';
-import { fileSha256, sha256, trainPhoneHead, writeHead } from './train-phone-head.js';
+import { trainPhoneHead, writeHead } from './train-phone-head.js';
 import { TRAIN_CLASSES } from './training-set.js';
 
 const DEFAULT_HEAD = 'phone-head';
@@ -141,7 +141,7 @@ async function pinInManifest(onnxSha: string, cardSha: string, features: number)
     },
   };
   const changed = JSON.stringify(json.fitted[DEFAULT_HEAD]) !== before;
-  await writeFile(file, JSON.stringify(json, null, 2) + '\n');
+  await writeAtomically(file, new TextEncoder().encode(JSON.stringify(json, null, 2) + '\n'));
   await loadManifest(file);
   console.log(changed ? `models.json: pinned ${DEFAULT_HEAD} (${onnxSha.slice(0, 12)}…)` : 'models.json: unchanged');
 }

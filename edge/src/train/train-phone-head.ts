@@ -4,20 +4,21 @@
  * its card. The library half of `npm run train:phone` (main.ts parses the command line).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { writeAtomically } from '../../../models/src/prepare.js';
 import { formatRate, type Rate } from '../eval/metrics.js';
 import type { AnalyzerPool } from '../pipeline/analyze/analyzer-pool.js';
 import type { FrameAnalyzerOptions } from '../pipeline/analyze/frame-analyzer.js';
 import { FEATURES_VERSION, featureCount } from '../pipeline/phone/person-features.js';
 import { PHONE_HEAD_FORMAT, phoneHeadCardSchema, type PhoneHeadCard } from '../pipeline/phone/phone-head-card.js';
-import { AUGMENTATIONS, type Augmentation } from './augment.js';
+import type { Augmentation } from './augment.js';
 import { assignFolds, outOfFold, toDataset, type CvRow } from './cross-validate.js';
 import { exportHead } from './export-head.js';
 import { extractFeatures, type FeatureRow } from './extract-features.js';
 import { fitHead, type FitOptions } from './head-model.js';
 import { groupNearDuplicates } from './near-duplicates.js';
-import { callAveragePrecision, chooseThresholds, decide, DEFAULT_COMPOSITION, figures, type Composition, type Figures, type Scored, type Thresholds } from './operating-point.js';
+import { callAveragePrecision, chooseThresholds, decide, figures, type Composition, type Figures, type Scored, type Thresholds } from './operating-point.js';
 import { loadTrainingSet, TRAIN_CLASSES, type TrainClass } from './training-set.js';
 
 export interface TrainOptions {
@@ -67,7 +68,6 @@ export async function trainPhoneHead(o: TrainOptions): Promise<TrainResult> {
   const extraction = await extractFeatures(photos, { pool: o.pool, augmentations: o.augment, seed: o.seed, cacheFile, cacheKey, concurrency: 2 * o.pool.size, log: o.log });
   const rows = extraction.rows;
   if (rows.length === 0) throw new Error(`${o.data}: no person found in any photo; nothing to fit`);
-  const originals = new Set(rows.filter((r) => r.variant === 'original').map((r) => r.photo));
   o.log(`features: ${rows.length} people over ${o.augment.length} variants; ${extraction.missing} photo variants without a person`);
 
   const hashes = extraction.hashes.map((h, i) => h ?? { hash: [i, 0xffffffff] as [number, number], mirrored: [i, 0xffffffff] as [number, number] });
@@ -81,7 +81,8 @@ export async function trainPhoneHead(o: TrainOptions): Promise<TrainResult> {
 
   const cvRows: CvRow[] = rows;
   const trainOn = new Set(o.augment);
-  const heldOut = rows.map((r, i) => [r, i] as const).filter(([r]) => r.variant === 'original' && originals.has(r.photo));
+  // Judged on the photos as they are; the variants only train.
+  const heldOut = rows.map((r, i) => [r, i] as const).filter(([r]) => r.variant === 'original');
   const scoredFrom = (p: Float64Array[]): Scored[] => heldOut.map(([r, i]) => ({ label: r.label, probabilities: p[i] as Float64Array, handsAway: handsAway(r, o.analyzer) }));
 
   let best: { fit: FitOptions; ap: number; oof: Float64Array[] } | null = null;
@@ -192,27 +193,10 @@ function roundFigures(f: Figures): Figures {
 export async function writeHead(onnxPath: string, cardPath: string, r: TrainResult): Promise<void> {
   await mkdir(dirname(onnxPath), { recursive: true });
   for (const [file, bytes] of [[onnxPath, r.onnx], [cardPath, r.cardBytes]] as const) {
-    const temp = `${file}.${process.pid}.tmp`;
     try {
-      await writeFile(temp, bytes);
-      await rename(temp, file);
+      await writeAtomically(file, bytes);
     } catch (err) {
-      await rm(temp, { force: true });
       throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
     }
   }
 }
-
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-export async function fileSha256(file: string): Promise<string | null> {
-  try {
-    return sha256(await readFile(file));
-  } catch {
-    return null;
-  }
-}
-
-export { AUGMENTATIONS, DEFAULT_COMPOSITION };

@@ -10,7 +10,7 @@ import { PERSON_LABEL, PHONE_LABEL } from '../detect/label-thresholds.js';
 import { openMovenet, type PoseEstimator, type PoseModelOptions } from '../pose/movenet.js';
 import { decideByRule, type PhoneRuleOptions } from '../phone/classify.js';
 import { measurePhoneGeometry, type PhoneGeometry } from '../phone/phone-geometry.js';
-import { personFeatures, type FrameFeatureMaps } from '../phone/person-features.js';
+import { personFeatures } from '../phone/person-features.js';
 import { checkCard, decideByHead, openPhoneHead, type PhoneHead, type PhoneHeadOptions } from '../phone/phone-head.js';
 import { closeUpPerson } from './close-up-person.js';
 import { iou } from '../detect/nms.js';
@@ -113,13 +113,12 @@ export async function openFrameAnalyzer(options: FrameAnalyzerOptions): Promise<
   let cardChecked = false;
   async function decide(people: PersonToDecide[], maps: DetectorMaps | null, wantFeatures: boolean, timings: StageTimings): Promise<PersonResult[]> {
     const t0 = performance.now();
-    const frameMaps: FrameFeatureMaps | null = maps;
-    const vectors = frameMaps ? people.map((p) => personFeatures(p, { ...frameMaps, pose: p.poseFeatures })) : [];
+    const vectors = maps ? people.map((p) => personFeatures(p, { ...maps, pose: p.poseFeatures })) : [];
     // Checked on the real maps (once their sizes are known), so a head fitted on other models fails loudly.
     const first = people[0];
-    if (frameMaps && head && options.models.phoneHead && first && !cardChecked) {
+    if (maps && head && options.models.phoneHead && first && !cardChecked) {
       checkCard(options.models.phoneHead.path, options.models.phoneHead.card, {
-        channels: frameMaps.features.channels, classes: frameMaps.heatmap.channels, poseChannels: first.poseFeatures?.channels ?? 0,
+        channels: maps.features.channels, classes: maps.heatmap.channels, poseChannels: first.poseFeatures?.channels ?? 0,
       });
       cardChecked = true;
     }

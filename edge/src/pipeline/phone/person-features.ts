@@ -1,17 +1,23 @@
 /**
- * The learned phone head's input for one person: the detector's own feature map pooled over the
- * head and the hands, plus the geometry and phone-box evidence the rule measures.
+ * The learned phone head's input for one person: what the frozen detector and pose model already
+ * compute, pooled where a phone (or a cup, cigarette or toothbrush) would be, plus the geometry and
+ * phone-box evidence the rule measures.
  *
- * The detector is COCO-trained, so its head features already respond to phones, hands, cups and
- * faces; pooled where a phone would be (beside the head, in a hand) they say far more than a box
- * score alone, and they do not depend on the viewpoint as keypoint distances do. Regions are sized
- * in head sizes, so a person far away and one close up are pooled over the same part of the body.
+ * The detector is COCO-trained, so its head features and its 80-class heatmap already respond to
+ * phones, cups, bottles and toothbrushes; the pose model's backbone sees the person at the same
+ * resolution whatever their distance. Regions are placed by the keypoints and sized in head sizes,
+ * so a person far away and one close up are pooled over the same part of the body:
  *
- *   head   centred on the head keypoints (or the top of the box when the head is not seen),
- *          ±HEAD_HALF_WIDTH × ±HEAD_HALF_HEIGHT head sizes: the ears and a phone held to either
- *   hands  one region per seen wrist, moved a little past the wrist along the forearm (the hand
- *          and what it holds are beyond the wrist), ±HAND_HALF head sizes; the two wrists are
- *          merged by element-wise max, so left and right (and a mirrored camera) are the same
+ *   face   the mouth and nose (FACE)
+ *   ears   either side of the head (EAR), merged by element-wise max, so a phone at either ear (and a
+ *          mirrored camera) gives the same vector
+ *   hands  one region per seen wrist, a little past it along the forearm (the hand and what it
+ *          holds are beyond the wrist), merged the same way
+ *
+ *   detector features: mean and max over face, ears, hands   3 × 2 × channels
+ *   detector heatmap:  max of each class over the same       3 × classes
+ *   pose backbone:     mean over the whole crop and the head 2 × poseChannels
+ *   geometry:          GEOMETRY_FEATURES
  *
  * Changing anything here changes what a fitted head was trained on: bump FEATURES_VERSION, which
  * the head's card records, so an old head file is refused instead of misread.
@@ -39,6 +45,8 @@ export const GEOMETRY_FEATURES = [
 ] as const;
 
 const MAP_REGIONS = ['face', 'ear', 'hand'] as const;
+/** Pose-backbone blocks (MoveNet's MobileNetV2 out_relu); absent when the pose model has no features. */
+export const POSE_BLOCKS = ['pose.crop', 'pose.head'] as const;
 
 export function featureNames(channels: number, classes: number, poseChannels = 0): string[] {
   const out: string[] = [];
@@ -64,9 +72,6 @@ export interface FrameFeatureMaps {
   heatmap: FeatureMap;
   pose?: FeatureMap | null;
 }
-
-/** Pose-backbone channels (MoveNet's MobileNetV2 out_relu); 0 when the pose model has no features. */
-export const POSE_BLOCKS = ['pose.crop', 'pose.head'] as const;
 
 export interface PersonRegions {
   face: PoolRegion;
@@ -111,7 +116,7 @@ function pooledMax(map: FeatureMap, regions: readonly PoolRegion[]): PooledFeatu
   return out;
 }
 
-/** The feature vector, length featureCount(channels, classes), in featureNames order. */
+/** The feature vector, length featureCount(channels, classes, poseChannels), in featureNames order. */
 export function personFeatures(person: PersonFeatureInput, maps: FrameFeatureMaps): Float32Array {
   const C = maps.features.channels;
   const K = maps.heatmap.channels;
@@ -134,6 +139,8 @@ export function personFeatures(person: PersonFeatureInput, maps: FrameFeatureMap
     const m = maps.pose;
     const crop = m.region;
     out.set(poolRegion(m, { cx: crop.x + crop.width / 2, cy: crop.y + crop.height / 2, halfWidth: crop.width / 2, halfHeight: crop.height / 2 }).mean, offset);
+    // The whole head around the face: both ears wide (1.2 head sizes each side), 1.5× the face tall.
+    // Written as fitted (the committed head's features depend on this exact arithmetic).
     const f = regions.face;
     out.set(poolRegion(m, { cx: f.cx, cy: f.cy, halfWidth: 2 * f.halfWidth + 0.3 * person.geometry.headSize, halfHeight: f.halfHeight * 1.5 }).mean, offset + P);
     offset += 2 * P;
