@@ -93,6 +93,32 @@ describe('mimamori users', () => {
     }
   });
 
+  it('passwd changes the password and ends every session of that user, and only of that user', async () => {
+    const before = openStore(join(dir, 'data'));
+    try {
+      const admin = before.users.credentials('admin')!.user;
+      const clerk = before.users.credentials('clerk1')!.user;
+      before.users.createSession(admin.id, 'admin-session-token-one-aaaaaaaa', 3600_000);
+      before.users.createSession(admin.id, 'admin-session-token-two-bbbbbbbb', 3600_000);
+      before.users.createSession(clerk.id, 'clerk-session-token-one-cccccccc', 3600_000);
+    } finally {
+      before.close();
+    }
+    const res = await runCli(['users', 'passwd', 'admin', '--config', config], 60_000, 'a new long password\n');
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toBe('password of admin changed; their sessions are ended');
+    const after = openStore(join(dir, 'data'));
+    try {
+      expect(await verifyPassword('a new long password', after.users.credentials('admin')!.passwordHash)).toBe(true);
+      expect(after.users.session('admin-session-token-one-aaaaaaaa')).toBeNull();
+      expect(after.users.session('admin-session-token-two-bbbbbbbb')).toBeNull();
+      expect(after.users.session('clerk-session-token-one-cccccccc')?.user.username).toBe('clerk1');
+    } finally {
+      after.close();
+    }
+  });
+
   it('disables a user', async () => {
     const res = await runCli(['users', 'disable', 'clerk1', '--config', config]);
     expect(res.code).toBe(0);

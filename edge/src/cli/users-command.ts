@@ -81,7 +81,7 @@ async function dispatch(sub: string | undefined, name: string | undefined, value
     case 'passwd': {
       const username = needName();
       store.users.setPassword(username, await hashPassword(await readPassword(values['password-file'])));
-      console.log(`password of ${username} changed`);
+      console.log(`password of ${username} changed; their sessions are ended`);
       return 0;
     }
     case 'disable':

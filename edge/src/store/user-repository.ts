@@ -30,6 +30,7 @@ export interface UserRepository {
   /** The user and their stored password hash, for login; null when unknown. */
   credentials(username: string): { user: UserRecord; passwordHash: string } | null;
   list(): UserRecord[];
+  /** Replaces the password and ends all of the user's sessions. */
   setPassword(username: string, passwordHash: string): void;
   disable(username: string): void;
   /** Stores a session under the hash of `token`; the token itself is only ever in the cookie. */
@@ -88,7 +89,13 @@ export function createUserRepository(db: Database, clock: () => number): UserRep
     },
     setPassword(name, hash) {
       const row = mustExist('users.setPassword', name);
-      db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(validate('users.setPassword', passwordHash, hash), row.id);
+      const checked = validate('users.setPassword', passwordHash, hash);
+      // A password is changed because the old one may be known to someone else: whoever logged in
+      // with it must not stay logged in, so the user's sessions end in the same step.
+      db.transaction(() => {
+        db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(checked, row.id);
+        db.prepare('DELETE FROM sessions WHERE user_id = ?').run(row.id);
+      })();
     },
     disable(name) {
       const row = mustExist('users.disable', name);
