@@ -133,4 +133,60 @@ describe('HTTP API', () => {
     await server.close();
     await expect(fetch(`${server.url}api/status`)).rejects.toThrow();
   });
+
+  it('refuses a state-changing request from a foreign origin before any route runs: a legal hold stays held', async () => {
+    const store = newStore();
+    store.users.add({ username: 'inv', role: 'investigator', passwordHash: await hashPassword(PASSWORD) });
+    const hold = store.holds.create({
+      caseNumber: '2026-CSRF', officer: 'Sato', station: 'Shinjuku', reason: 'fraud', fromMs: T0, toMs: T0 + 60_000, cameras: [], createdBy: 'inv',
+    });
+    const server = await startApi('127.0.0.1', 0, { ...context(store), http: { allowedOrigins: ['https://desk.example:8443'], login: { userFailures: 5, addressFailures: 20, lockoutSeconds: 30, maxLockoutSeconds: 900 } } });
+    servers.push(server);
+    const own = server.url.slice(0, -1);
+    const loggedIn = await fetch(`${server.url}api/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json', origin: own }, body: JSON.stringify({ username: 'inv', password: PASSWORD }),
+    });
+    expect(loggedIn.status).toBe(200);
+    const cookie = loggedIn.headers.get('set-cookie')!.split(';')[0]!;
+    // Body-less, as a <form> or fetch from a page on another port of the same host sends it.
+    const release = (headers: Record<string, string>) => fetch(`${server.url}api/holds/${hold.id}/release`, { method: 'POST', headers: { cookie, ...headers } });
+
+    const otherPort = own.replace(/:\d+$/, ':8081');
+    for (const headers of [
+      { origin: otherPort },
+      { origin: 'null' },
+      { origin: own.replace('http:', 'https:') },
+      { 'sec-fetch-site': 'same-site' },
+      { 'sec-fetch-site': 'cross-site', origin: own },
+    ]) {
+      const res = await release(headers);
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(((await res.json()) as { error: string }).error).toMatch(/^cross-origin request refused: /);
+    }
+    const refused = await release({ origin: otherPort });
+    expect(((await refused.json()) as { error: string }).error).toBe(
+      `cross-origin request refused: Origin ${otherPort} is not this agent (${own}) nor in http.allowedOrigins`,
+    );
+    // Refused before login too: a foreign page cannot even try passwords with the browser.
+    const foreignLogin = await fetch(`${server.url}api/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json', origin: otherPort }, body: JSON.stringify({ username: 'inv', password: PASSWORD }),
+    });
+    expect(foreignLogin.status).toBe(403);
+    expect(store.holds.get(hold.id)?.releasedAt).toBeNull();
+    // Reads are not state changes; the same Origin may GET.
+    expect((await fetch(`${server.url}api/holds`, { headers: { cookie, origin: otherPort } })).status).toBe(200);
+
+    // The agent's own pages, a configured origin and a non-browser client (no Origin, no Sec-Fetch-Site) pass on to the normal checks.
+    expect((await release({ origin: own, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    const second = store.holds.create({
+      caseNumber: '2026-CSRF-2', officer: 'Sato', station: 'Shinjuku', reason: 'fraud', fromMs: T0, toMs: T0 + 60_000, cameras: [], createdBy: 'inv',
+    });
+    const viaProxy = await fetch(`${server.url}api/holds/${second.id}/release`, { method: 'POST', headers: { cookie, origin: 'https://DESK.example:8443', 'sec-fetch-site': 'cross-site' } });
+    expect(viaProxy.status).toBe(200);
+    const third = store.holds.create({
+      caseNumber: '2026-CSRF-3', officer: 'Sato', station: 'Shinjuku', reason: 'fraud', fromMs: T0, toMs: T0 + 60_000, cameras: [], createdBy: 'inv',
+    });
+    expect((await fetch(`${server.url}api/holds/${third.id}/release`, { method: 'POST', headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${server.url}api/holds/${third.id}/release`, { method: 'POST' })).status).toBe(401);
+  });
 });

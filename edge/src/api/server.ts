@@ -4,12 +4,14 @@
  * shutdown. Bound to the configured host (loopback by default). Access is by role (auth/guard.ts):
  * clerk, bank, investigator, admin.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import type { HttpConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { HttpError } from './http-error.js';
 import { registerSessionRoutes } from './auth/session-routes.js';
+import { allowedOriginSet, crossSiteRefusal } from './auth/origin-check.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
@@ -45,6 +47,8 @@ export interface ApiContext {
    * at once rather than at the next scheduled run); absent where no cleaner runs.
    */
   readonly runRetention?: () => Promise<unknown>;
+  /** `http.allowedOrigins` and `http.login` from the config; default: the schema's defaults. */
+  readonly http?: Pick<HttpConfig, 'allowedOrigins' | 'login'>;
 }
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
@@ -59,9 +63,15 @@ const ROUTES: readonly RouteModule[] = [
   registerDashboardRoutes,
 ];
 
+export interface BuildOptions {
+  /** Called for every route as it is registered (the access-control test lists them all this way). */
+  readonly onRoute?: (route: RouteOptions) => void;
+}
+
 /** The app without a socket: tests drive it with app.inject(). */
-export function buildApi(ctx: ApiContext): FastifyInstance {
+export function buildApi(ctx: ApiContext, options: BuildOptions = {}): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.message });
     // fastify's own client errors (malformed JSON, unsupported media type, body too large).
@@ -76,6 +86,12 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('cache-control', 'no-store');
     return payload;
+  });
+  // Before any route's own checks and before the body is read: a cross-site page gets nothing done.
+  const allowedOrigins = allowedOriginSet(ctx.http?.allowedOrigins ?? []);
+  app.addHook('onRequest', (req, _reply, done) => {
+    const refusal = crossSiteRefusal(req, allowedOrigins);
+    done(refusal === null ? undefined : new HttpError(403, refusal));
   });
   for (const register of ROUTES) register(app, ctx);
   return app;

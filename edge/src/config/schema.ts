@@ -259,10 +259,37 @@ export const retentionSchema = z
   })
   .strict();
 
+/** An origin as browsers send it in the Origin header: scheme://host[:port], nothing after. */
+const origin = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.toLowerCase();
+  } catch {
+    return false;
+  }
+}, 'must be an origin like https://dashboard.example:8443 (scheme, host and port only, no path or trailing /)');
+
+export const loginLimitsSchema = z
+  .object({
+    userFailures: z.int().min(1).max(1000).default(5)
+      .describe('Wrong logins in a row for one username before it has to wait'),
+    addressFailures: z.int().min(1).max(10_000).default(20)
+      .describe('Wrong logins in a row from one address before it has to wait'),
+    lockoutSeconds: z.int().min(1).max(3600).default(30)
+      .describe('The first wait; it doubles with each further wrong login'),
+    maxLockoutSeconds: z.int().min(1).max(86_400).default(900)
+      .describe('The longest wait; after this long without a wrong login, the count starts again'),
+  })
+  .strict()
+  .refine((l) => l.maxLockoutSeconds >= l.lockoutSeconds, { message: 'maxLockoutSeconds must be at least lockoutSeconds', path: ['maxLockoutSeconds'] });
+
 export const httpSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.int().min(0).max(65535).default(8080),
+    allowedOrigins: z.array(origin).default([])
+      .describe('Origins besides the agent\'s own address allowed to send state-changing requests (e.g. a TLS proxy in front of it)'),
+    login: loginLimitsSchema.default(() => loginLimitsSchema.parse({})),
   })
   .strict();
 
@@ -280,7 +307,7 @@ export const configSchema = z
       .default({}),
     perception: perceptionSchema.default(perceptionSchema.parse({})),
     mqtt: mqttSchema.default(() => mqttSchema.parse({})),
-    http: httpSchema.default({ host: '127.0.0.1', port: 8080 }),
+    http: httpSchema.default(() => httpSchema.parse({})),
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
     retention: retentionSchema.default(() => retentionSchema.parse({})),
     cameras: z.array(cameraSchema).default([]),
@@ -297,3 +324,5 @@ export type ZoneKind = (typeof ZONE_KINDS)[number];
 export type AlertsConfig = z.infer<typeof alertsSchema>;
 export type MqttConfig = z.infer<typeof mqttSchema>;
 export type RetentionConfig = z.infer<typeof retentionSchema>;
+export type HttpConfig = z.infer<typeof httpSchema>;
+export type LoginLimits = z.infer<typeof loginLimitsSchema>;
