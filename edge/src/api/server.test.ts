@@ -158,7 +158,7 @@ describe('HTTP API', () => {
       { origin: own.replace('http:', 'https:') },
       { 'sec-fetch-site': 'same-site' },
       { 'sec-fetch-site': 'cross-site', origin: own },
-    ]) {
+    ] as Record<string, string>[]) {
       const res = await release(headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(((await res.json()) as { error: string }).error).toMatch(/^cross-origin request refused: /);

@@ -6,6 +6,7 @@ import { useTempStores } from '../../../test/temp-store.js';
 import { buildApi } from '../server.js';
 import { requireRole } from './guard.js';
 import { hashPassword } from './password.js';
+import { startApi } from '../server.js';
 
 const newStore = useTempStores('mimamori-auth-');
 const PASSWORD = 'correct horse battery';
@@ -114,5 +115,81 @@ describe('sessions and roles', () => {
     expect((await app.inject({ url: '/api/session', headers: { cookie } })).statusCode).toBe(401);
     expect(store.users.pruneSessions()).toBe(1);
     await app.close();
+  });
+
+  it('answers 200 wrong passwords in a row with a few 401s, then 429 + Retry-After without checking; unknown users alike', async () => {
+    const store = newStore();
+    store.users.add({ username: 'clerk1', role: 'clerk', passwordHash: await hashPassword(PASSWORD) });
+    const logs: string[] = [];
+    const login = { userFailures: 5, addressFailures: 1000, lockoutSeconds: 30, maxLockoutSeconds: 900 };
+    const app = buildApi({ ...ctx(store, logs), http: { allowedOrigins: [], login } });
+    const statuses = (answers: { statusCode: number }[]) => answers.map((a) => a.statusCode);
+    const known: { statusCode: number; headers: Record<string, unknown>; body: string }[] = [];
+    for (let i = 0; i < 200; i += 1) known.push(await loginAs(app, 'clerk1', `guess number ${i}`));
+    expect(statuses(known.slice(0, 5))).toEqual([401, 401, 401, 401, 401]);
+    expect(new Set(statuses(known.slice(5)))).toEqual(new Set([429]));
+    expect(known[5]!.headers['retry-after']).toBe('30');
+    expect(JSON.parse(known[5]!.body)).toEqual({ error: 'too many wrong logins; try again in 30 s' });
+    // The right password is not even checked while the name must wait: guessing cannot go on.
+    const right = await loginAs(app, 'clerk1');
+    expect(right.statusCode).toBe(429);
+    expect(right.headers['set-cookie']).toBeUndefined();
+    // A name that does not exist gets exactly the same answers.
+    const unknown = [];
+    for (let i = 0; i < 7; i += 1) unknown.push(await loginAs(app, 'nobody', `guess number ${i}`));
+    expect(statuses(unknown)).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    expect(unknown[5]!.body).toBe(known[5]!.body);
+    // Logged per wrong login checked, once per backoff started, and the 429s at most once a minute.
+    const msgs = logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs.filter((m) => m === 'login refused')).toHaveLength(10);
+    expect(msgs.filter((m) => m === 'login backoff started')).toHaveLength(2);
+    expect(msgs.filter((m) => m === 'logins throttled')).toHaveLength(1);
+    // Other users log in as usual.
+    store.users.add({ username: 'clerk2', role: 'clerk', passwordHash: await hashPassword(PASSWORD) });
+    expect((await loginAs(app, 'clerk2')).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('limits wrong logins per address across usernames', async () => {
+    const store = newStore();
+    store.users.add({ username: 'clerk1', role: 'clerk', passwordHash: await hashPassword(PASSWORD) });
+    const login = { userFailures: 100, addressFailures: 4, lockoutSeconds: 60, maxLockoutSeconds: 900 };
+    const app = buildApi({ ...ctx(store), http: { allowedOrigins: [], login } });
+    const from = (remoteAddress: string, username: string, password = 'wrong password') =>
+      app.inject({ method: 'POST', url: '/api/login', remoteAddress, payload: { username, password } });
+    for (const name of ['a1', 'a2', 'a3', 'a4']) expect((await from('192.168.1.50', name)).statusCode).toBe(401);
+    const refused = await from('192.168.1.50', 'clerk1', PASSWORD);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('60');
+    expect((await from('192.168.1.51', 'clerk1', PASSWORD)).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('checks one password at a time: a parallel login flood gets 429 + Retry-After instead of queueing hashes', async () => {
+    const store = newStore();
+    store.users.add({ username: 'clerk1', role: 'clerk', passwordHash: await hashPassword(PASSWORD) });
+    const server = await startApi('127.0.0.1', 0, ctx(store));
+    try {
+      // Over a real socket, all at once, as a flood arrives; each check takes tens of ms of scrypt.
+      const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${server.url}api/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'clerk1', password: PASSWORD }),
+      })));
+      const ok = answers.filter((a) => a.status === 200);
+      const busy = answers.filter((a) => a.status === 429);
+      expect(ok.length + busy.length).toBe(12);
+      expect(ok.length).toBeGreaterThanOrEqual(1);
+      expect(busy.length).toBeGreaterThanOrEqual(1);
+      for (const b of busy) {
+        expect(b.headers.get('retry-after')).toBe('1');
+        expect(await b.json()).toEqual({ error: 'another login is being checked; try again in a moment' });
+      }
+      // The slot is given back: the next login goes through.
+      const after = await fetch(`${server.url}api/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'clerk1', password: PASSWORD }),
+      });
+      expect(after.status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });

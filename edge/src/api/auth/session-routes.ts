@@ -1,14 +1,17 @@
 /**
  * Login, logout and "who am I". A session is a random token in an HttpOnly, SameSite=Strict cookie;
  * the store keeps only its hash. Failed logins answer the same way for an unknown user and a wrong
- * password, after the same scrypt work, so the answer does not tell which names exist.
+ * password, after the same scrypt work, so the answer does not tell which names exist. Guessing and
+ * floods are braked by login-throttle.ts: 429 with Retry-After, without hashing.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { HttpError, parseRequest } from '../http-error.js';
 import type { ApiContext } from '../server.js';
+import { loginLimitsSchema } from '../../config/schema.js';
 import { hashPassword, verifyPassword } from './password.js';
+import { LoginThrottle } from './login-throttle.js';
 import { SESSION_COOKIE, sessionToken } from './guard.js';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000; // one shift
@@ -22,16 +25,45 @@ function setCookie(reply: FastifyReply, token: string, maxAgeSeconds: number, se
   reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`);
 }
 
+/** Refused-as-throttled logins are counted and logged at most this often: a flood must not flood the log. */
+const THROTTLE_LOG_MS = 60_000;
+
 export function registerSessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const throttle = new LoginThrottle(ctx.http?.login ?? loginLimitsSchema.parse({}));
+  let throttled = 0;
+  let throttleLoggedAt = 0;
+
   app.post('/api/login', async (req, reply) => {
     const body = parseRequest(loginBody, req.body, 'body');
     const users = ctx.store().users;
-    const found = users.credentials(body.username);
-    const ok = await verifyPassword(body.password, found?.passwordHash ?? (await decoy));
+    const refusal = throttle.begin(body.username, req.ip);
+    if (refusal) {
+      throttled += 1;
+      if (Date.now() - throttleLoggedAt >= THROTTLE_LOG_MS) {
+        ctx.log.warn('logins throttled', { refused: throttled, last: { reason: refusal.reason, username: body.username, ip: req.ip } });
+        [throttled, throttleLoggedAt] = [0, Date.now()];
+      }
+      reply.header('retry-after', String(refusal.retryAfterSeconds));
+      throw new HttpError(429, refusal.reason === 'busy'
+        ? 'another login is being checked; try again in a moment'
+        : `too many wrong logins; try again in ${refusal.retryAfterSeconds} s`);
+    }
+    let found;
+    let ok: boolean;
+    try {
+      found = users.credentials(body.username);
+      ok = await verifyPassword(body.password, found?.passwordHash ?? (await decoy));
+    } finally {
+      throttle.release();
+    }
     if (!found || !ok || found.user.disabledAt !== null) {
+      const { userLocked, addressLocked } = throttle.failed(body.username, req.ip);
       ctx.log.warn('login refused', { username: body.username, ip: req.ip });
+      if (userLocked) ctx.log.warn('login backoff started', { username: body.username, after: throttle.limits.userFailures });
+      if (addressLocked) ctx.log.warn('login backoff started', { ip: req.ip, after: throttle.limits.addressFailures });
       throw new HttpError(401, 'wrong username or password');
     }
+    throttle.succeeded(body.username);
     const token = randomBytes(32).toString('base64url');
     const session = users.createSession(found.user.id, token, SESSION_TTL_MS);
     setCookie(reply, token, Math.floor(SESSION_TTL_MS / 1000), req.protocol === 'https');
