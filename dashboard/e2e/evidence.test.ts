@@ -7,6 +7,7 @@
  * clerk gets nothing.
  */
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,23 @@ describe('evidence desk', () => {
     await expect.poll(() => verdict.locator('.verdict-title').textContent(), { timeout: 30_000 }).toBe('検証失敗 / NOT VERIFIED');
     expect(await verdict.textContent()).toContain('signature check failed');
     await screenshot(page, 'evidence-verify-tampered');
+
+    // A forged manifest signed with the forger's own key, uploaded with that key: the page must
+    // not call it verified, only intact, with origin NOT proven.
+    const forger = generateKeyPairSync('ed25519');
+    const forged = manifest.replace('"officer": "佐藤"', '"officer": "鈴木"');
+    await writeFile(join(dir, 'forged.json'), forged);
+    await writeFile(join(dir, 'forged.sig'), `${sign(null, Buffer.from(forged, 'utf8'), forger.privateKey).toString('base64')}\n`);
+    await writeFile(join(dir, 'forger.pem'), forger.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    await page.getByLabel('manifest.json').setInputFiles(join(dir, 'forged.json'));
+    await page.getByLabel('manifest.sig').setInputFiles(join(dir, 'forged.sig'));
+    await page.getByLabel(/Public key PEM/).setInputFiles(join(dir, 'forger.pem'));
+    await page.getByRole('button', { name: /Verify manifest/ }).click();
+    await expect.poll(() => verdict.locator('.verdict-title').textContent(), { timeout: 30_000 }).toBe('完全性のみ・出所未証明 / INTEGRITY ONLY, origin NOT proven');
+    const forgedText = (await verdict.textContent()) ?? '';
+    expect(forgedText).toContain("NOT proven: signed by a key that is neither this device's nor the fingerprint given");
+    expect(forgedText).toContain(loadOrCreateDeviceKeys(site.dataDir).fingerprint);
+    await screenshot(page, 'evidence-verify-forged');
 
     // Release with a reason.
     await holdRow.getByLabel(/Release reason/).fill('case closed');

@@ -42,11 +42,18 @@ export interface AuditEntry {
 export type AuditVerdict = { ok: true; entries: number } | { ok: false; seq: number; reason: string };
 
 export interface VerifyVerdict {
+  /** Integrity and origin both proven. */
   verified: boolean;
+  /** Unchanged since signed, by whichever key signed it. */
+  integrity: boolean;
   scope: 'manifest' | 'bundle';
   signature: 'valid' | 'invalid' | 'not-checked';
   key: { source: 'given' | 'device' | 'bundled' | 'none'; fingerprint: string | null };
+  /** Signed by this device's key, or by a key with the fingerprint given. */
   originProven: boolean;
+  /** This device's key fingerprint; null when it has none (it has signed nothing). */
+  deviceFingerprint: string | null;
+  expectedFingerprint: string | null;
   manifestSha256: string | null;
   manifest: {
     bundleName: string; caseNumber: string; holdId: string; deviceId: string; exportedAt: string; exportedBy: string | null;

@@ -4,7 +4,7 @@
  * the audit log checked afterwards.
  */
 import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -97,11 +97,21 @@ describe('mimamori export → verify', () => {
     expect(last?.details.manifestSha256).toBe(createHash('sha256').update(manifestBytes).digest('hex'));
     expect(manifest.auditHead.seq).toBe(entries.length - 1);
 
+    // Without a key or fingerprint from the device, the bundle's own key proves integrity only.
     const self = await runCli(['verify', bundle]);
-    expect(self.code).toBe(0);
+    expect(self.code).toBe(1);
     expect(self.stdout).toContain(`key: device-public-key.pem from the bundle itself, fingerprint ${keys.fingerprint}`);
     expect(self.stdout).toMatch(/NOT that this\s+device signed them/);
-    expect(self.stdout.trim().split('\n').pop()).toMatch(/^VERIFIED: signature valid, (\d+) of \1 files match the manifest, none missing or added; origin not proven/);
+    expect(self.stdout.trim().split('\n').pop()).toMatch(/^NOT VERIFIED: integrity only, origin NOT proven: signature valid under the bundle's own key, (\d+) of \1 files match the manifest, none missing or added; give --key or --fingerprint/);
+    const integrityOnly = await runCli(['verify', bundle, '--integrity-only']);
+    expect(integrityOnly.code).toBe(0);
+    expect(integrityOnly.stdout.trim().split('\n').pop()).toMatch(/^INTEGRITY VERIFIED: integrity only, origin NOT proven: /);
+    // The fingerprint as `mimamori keys show` prints it proves origin without the key file.
+    const byFingerprint = await runCli(['verify', bundle, '--fingerprint', keys.fingerprint.toUpperCase()]);
+    expect(byFingerprint.code).toBe(0);
+    expect(byFingerprint.stdout.trim().split('\n').pop()).toMatch(/^VERIFIED: .*; signed by the key with the fingerprint given$/);
+    expect(JSON.parse((await runCli(['verify', bundle, '--json'])).stdout)).toMatchObject({ verified: false, integrity: true, originProven: false, problems: [] });
+    expect((await runCli(['verify', bundle, '--fingerprint', 'abc'])).code).toBe(2);
 
     const withKey = await runCli(['verify', bundle, '--key', devicePem]);
     expect(withKey.code).toBe(0);
@@ -136,6 +146,42 @@ describe('mimamori export → verify', () => {
       expect.stringMatching(new RegExp(`^problem: footage/atm1/segments/${name}: SHA-256 [0-9a-f]{64} differs from the manifest's [0-9a-f]{64}: the file was changed$`)),
     ]);
     expect(tampered.stdout.trim().split('\n').pop()).toBe('NOT VERIFIED: 2 problems');
+  });
+
+  it('a substituted bundle, fully re-signed with another key, is not verified without --integrity-only', async () => {
+    const bundle = join(out, 'substituted');
+    expect((await runCli(['export', '--config', config, '--hold', hold.id, '--out', bundle])).code).toBe(0);
+    // The forger replaces a segment, fixes its size and hash in the manifest, re-signs with a key
+    // of their own and ships that key: every file then matches a valid signature.
+    const name = segments[0]?.path.split('/').pop() as string;
+    const rel = `footage/atm1/segments/${name}`;
+    const forged = Buffer.from('forged footage, not what the camera recorded');
+    await writeFile(join(bundle, rel), forged);
+    const forger = generateKeyPairSync('ed25519');
+    const forgedKey = Buffer.from(forger.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    await writeFile(join(bundle, 'device-public-key.pem'), forgedKey);
+    const manifest = JSON.parse(await readFile(join(bundle, 'manifest.json'), 'utf8')) as { files: { path: string; bytes: number; sha256: string }[] };
+    for (const [path, bytes] of [[rel, forged], ['device-public-key.pem', forgedKey]] as const) {
+      const entry = manifest.files.find((f) => f.path === path);
+      if (!entry) continue;
+      entry.bytes = bytes.length;
+      entry.sha256 = createHash('sha256').update(bytes).digest('hex');
+    }
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    await writeFile(join(bundle, 'manifest.json'), manifestBytes);
+    await writeFile(join(bundle, 'manifest.sig'), `${sign(null, manifestBytes, forger.privateKey).toString('base64')}\n`);
+
+    const noKey = await runCli(['verify', bundle]);
+    expect(noKey.code).toBe(1);
+    expect(noKey.stdout.trim().split('\n').pop()).toMatch(/^NOT VERIFIED: integrity only, origin NOT proven/);
+    const keys = loadOrCreateDeviceKeys(dataDir);
+    const fingerprint = await runCli(['verify', bundle, '--fingerprint', keys.fingerprint]);
+    expect(fingerprint.code).toBe(1);
+    expect(fingerprint.stdout).toContain(`problem: device-public-key.pem: has fingerprint ${createHash('sha256').update(forger.publicKey.export({ type: 'spki', format: 'der' })).digest('hex')}, not the ${keys.fingerprint} given: this bundle was not signed by that device`);
+    expect(fingerprint.stdout.trim().split('\n').pop()).toBe('NOT VERIFIED: 1 problem');
+    const withKey = await runCli(['verify', bundle, '--key', devicePem]);
+    expect(withKey.code).toBe(1);
+    expect(withKey.stdout).toMatch(/^problem: manifest\.json: signature check failed/m);
   });
 
   it('exports to a zip that verifies; a second export to the same name is refused and not audited', async () => {

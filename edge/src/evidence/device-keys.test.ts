@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { thrown } from '../../test/temp-store.js';
-import { DeviceKeyError, loadOrCreateDeviceKeys, publicKeyFingerprint } from './device-keys.js';
+import { DeviceKeyError, loadDeviceKeys, loadOrCreateDeviceKeys, publicKeyFingerprint } from './device-keys.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -19,6 +19,17 @@ function tempDataDir(): string {
 const mode = (p: string): number => fs.statSync(p).mode & 0o777;
 
 describe('device keys', () => {
+  it('loadDeviceKeys reads an existing key and never creates one', () => {
+    const dataDir = tempDataDir();
+    expect(loadDeviceKeys(dataDir)).toBeNull();
+    expect(fs.readdirSync(dataDir)).toEqual([]); // not even the keys folder
+    const made = loadOrCreateDeviceKeys(dataDir);
+    const read = loadDeviceKeys(dataDir);
+    expect(read).toMatchObject({ fingerprint: made.fingerprint, deviceId: made.deviceId, created: false, file: made.file });
+    fs.writeFileSync(made.file, 'garbage');
+    expect(thrown(() => loadDeviceKeys(dataDir))).toBeInstanceOf(DeviceKeyError);
+  });
+
   it('creates an owner-only Ed25519 key on first load and reuses it afterwards', () => {
     const dataDir = tempDataDir();
     const first = loadOrCreateDeviceKeys(dataDir);

@@ -62,6 +62,35 @@ export function loadOrCreateDeviceKeys(dataDir: string): DeviceKeys {
     pem = readKeyFile(file);
     if (pem === null) throw new DeviceKeyError(file, 'the key file vanished right after it was created');
   }
+  return keysFrom(file, pem, created);
+}
+
+/**
+ * The device key when one exists, else null; never creates, repairs or re-permissions anything.
+ * For verification: checking someone's upload must not be what gives the device its identity
+ * (a key made then would sign nothing of the past, and would hide that none existed).
+ */
+export function loadDeviceKeys(dataDir: string): DeviceKeys | null {
+  const file = path.join(path.resolve(dataDir), KEYS_DIR, PRIVATE_KEY_FILE);
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new DeviceKeyError(file, `cannot read the device key: ${(error as Error).message}`, { cause: error });
+  }
+  if (!stat.isFile()) throw new DeviceKeyError(file, 'the device key path exists but is not a regular file; it was left untouched');
+  let pem: string;
+  try {
+    pem = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new DeviceKeyError(file, `cannot read the device key: ${(error as Error).message}`, { cause: error });
+  }
+  return keysFrom(file, pem, false);
+}
+
+function keysFrom(file: string, pem: string, created: boolean): DeviceKeys {
   const privateKey = parsePrivateKey(file, pem);
   const publicKey = createPublicKey(privateKey);
   const fingerprint = publicKeyFingerprint(publicKey);

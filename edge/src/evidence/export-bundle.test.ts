@@ -179,9 +179,11 @@ describe('exportBundle to a folder', () => {
     expect(verdict.key).toEqual({ source: 'given', fingerprint: result.keyFingerprint });
     expect(verdict.manifestSha256).toBe(result.manifestSha256);
 
-    // Without a key the bundled one is used: integrity yes, origin not proven.
+    // Without a key the bundled one is used: integrity yes, origin not proven, so not verified.
     const selfChecked = await verifyBundle(bundle);
-    expect(selfChecked).toMatchObject({ verified: true, originProven: false, key: { source: 'bundled' } });
+    expect(selfChecked).toMatchObject({ verified: false, integrity: true, originProven: false, key: { source: 'bundled' }, problems: [] });
+    // The device's fingerprint, supplied by the caller, proves origin through the bundled key.
+    expect(await verifyBundle(bundle, { fingerprint: result.keyFingerprint })).toMatchObject({ verified: true, integrity: true, originProven: true, key: { source: 'bundled' } });
   });
 
   it('the joined MP4 is the segments without re-encoding: playable, duration the sum, index at the front', async () => {

@@ -258,6 +258,7 @@ function readme(bundleName: string, hold: HoldForExport): string {
     'over the exact bytes of manifest.json, made with the device key; device-public-key.pem is that key.',
     '',
     'Check it:  mimamori verify <this folder or zip> --key <public key obtained from the device>',
+    '       or  mimamori verify <this folder or zip> --fingerprint <key fingerprint obtained from the device>',
     'Without mimamori (OpenSSL 3):',
     '  base64 -d manifest.sig > manifest.sig.bin',
     '  openssl pkeyutl -verify -pubin -inkey device-public-key.pem -rawin -in manifest.json -sigfile manifest.sig.bin',

@@ -2,7 +2,12 @@
  * Verifies an evidence bundle (folder or zip) on any machine: the Ed25519 signature over the exact
  * bytes of manifest.json, then every listed file's size and SHA-256, and that no listed file is
  * missing and no unlisted file is present. Needs only the bundle and, to prove origin, the device's
- * public key obtained from the device itself; no config, no database.
+ * public key or its fingerprint obtained from the device itself; no config, no database.
+ *
+ * Integrity and origin are separate verdicts. The key inside a bundle proves only that the files
+ * are unchanged since *someone* signed them: whoever substitutes footage can re-sign the manifest
+ * with a key of their own and ship that key. So `verified` needs both: origin is proven only by a
+ * key the caller supplies or by the signing key matching a fingerprint the caller supplies.
  *
  * Nothing is extracted or followed: folder bundles are walked with lstat (a symlink is reported,
  * never opened), zip entries are hashed from the archive, and manifest paths are checked to be
@@ -20,7 +25,7 @@ import {
 import { ZipBundleReader } from './bundle-zip.js';
 
 export type VerifyProblemKind =
-  | 'bundle' | 'manifest' | 'signature' | 'key' | 'missing' | 'extra' | 'size' | 'sha256' | 'unreadable' | 'not-a-file' | 'duplicate';
+  | 'bundle' | 'manifest' | 'signature' | 'key' | 'origin' | 'missing' | 'extra' | 'size' | 'sha256' | 'unreadable' | 'not-a-file' | 'duplicate';
 
 export interface VerifyProblem {
   /** The bundle file concerned (relative path), or the bundle / key given. */
@@ -32,20 +37,33 @@ export interface VerifyProblem {
 export interface VerifyOptions {
   /** The device's public key obtained from the device; without it the bundled key is used. */
   readonly publicKeyPem?: string;
+  /**
+   * The device's key fingerprint obtained from the device (SHA-256 of the DER public key, hex;
+   * colons and spaces ignored): the signing key must have it.
+   */
+  readonly fingerprint?: string;
 }
 
 export interface VerifyResult {
+  /** Integrity and origin both proven. */
   readonly verified: boolean;
+  /**
+   * The signature is valid under the key used and every listed file matches, nothing missing or
+   * added: the bundle is unchanged since it was signed, by whoever signed it.
+   */
+  readonly integrity: boolean;
   readonly bundle: string;
   readonly form: 'directory' | 'zip' | null;
   /** Which key checked the signature: one given by the caller, the bundle's own, or none usable. */
   readonly key: { readonly source: 'given' | 'bundled' | 'none'; readonly fingerprint: string | null };
   readonly signature: 'valid' | 'invalid' | 'not-checked';
   /**
-   * True only when the signature is valid under a key the caller supplied. The bundled key proves
-   * the files are unchanged since signing, not who signed them.
+   * True only with integrity and a signing key the caller vouched for: given as the key, or
+   * matching the fingerprint given. The bundled key alone proves nothing about who signed.
    */
   readonly originProven: boolean;
+  /** The fingerprint the caller expected (normalised), if any. */
+  readonly expectedFingerprint: string | null;
   /** The manifest as read (untrusted unless the signature is valid). */
   readonly manifest: ParsedManifest | null;
   readonly manifestSha256: string | null;
@@ -54,6 +72,15 @@ export interface VerifyResult {
   readonly filesListed: number;
   readonly problems: readonly VerifyProblem[];
 }
+
+/** A fingerprint as people copy it: hex, any case, optionally grouped with colons or spaces; null if it is not one. */
+export function normaliseFingerprint(text: string): string | null {
+  const hex = text.replace(/[\s:]/g, '').toLowerCase();
+  return /^[0-9a-f]{64}$/.test(hex) ? hex : null;
+}
+
+/** Problems that say nothing about whether the files changed, only about who signed them. */
+const isOriginProblem = (p: VerifyProblem): boolean => p.kind === 'origin';
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 const MAX_SMALL_FILE_BYTES = 64 * 1024;
@@ -135,8 +162,17 @@ function reason(err: unknown): string {
 
 export async function verifyBundle(path: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const problems: VerifyProblem[] = [];
+  let expectedFingerprint: string | null = null;
+  if (options.fingerprint !== undefined) {
+    expectedFingerprint = normaliseFingerprint(options.fingerprint);
+    if (expectedFingerprint === null) {
+      problems.push({ file: '--fingerprint', kind: 'key', message: 'is not a key fingerprint (64 hex digits, as `mimamori keys show` prints it)' });
+    }
+  }
   const result = (fields: Partial<VerifyResult>): VerifyResult => ({
     verified: false,
+    integrity: false,
+    expectedFingerprint,
     bundle: path,
     form: null,
     key: { source: 'none', fingerprint: null },
@@ -188,6 +224,12 @@ export async function verifyBundle(path: string, options: VerifyOptions = {}): P
       problems.push({ file: PUBLIC_KEY_FILE, kind: 'missing', message: 'is missing and no --key was given: the signature cannot be checked' });
     }
     const keyInfo = { source: keySource, fingerprint: key ? publicKeyFingerprint(key) : null };
+    if (expectedFingerprint !== null && keyInfo.fingerprint !== null && keyInfo.fingerprint !== expectedFingerprint) {
+      problems.push({
+        file: keySource === 'given' ? '--key' : PUBLIC_KEY_FILE, kind: 'origin',
+        message: `has fingerprint ${keyInfo.fingerprint}, not the ${expectedFingerprint} given: this bundle was not signed by that device`,
+      });
+    }
 
     if (!bundle.files.has(MANIFEST_FILE)) {
       problems.push({ file: MANIFEST_FILE, kind: 'missing', message: 'is missing: nothing in the bundle can be checked' });
@@ -258,13 +300,16 @@ export async function verifyBundle(path: string, options: VerifyOptions = {}): P
       problems.push({ file: p, kind: 'extra', message: 'is in the bundle but not listed in the manifest: it was added after signing and is not covered by the signature' });
     }
 
-    const verified = problems.length === 0 && signature === 'valid' && filesMatched === manifest.files.length;
+    const integrity = !problems.some((p) => !isOriginProblem(p)) && signature === 'valid' && filesMatched === manifest.files.length;
+    const vouched = expectedFingerprint !== null ? keyInfo.fingerprint === expectedFingerprint : keySource === 'given';
+    const originProven = integrity && vouched;
     return result({
-      verified,
+      verified: originProven,
+      integrity,
       form,
       key: keyInfo,
       signature,
-      originProven: verified && keySource === 'given',
+      originProven,
       manifest,
       manifestSha256,
       filesMatched,

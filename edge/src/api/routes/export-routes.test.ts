@@ -4,7 +4,7 @@
  * through the API and checked with verifyBundle; the audit chain checked after.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,11 +224,37 @@ describe('evidence exports over HTTP', () => {
     const own = await verify({ manifest, signature });
     expect(own.statusCode, own.body).toBe(200);
     expect(own.json()).toMatchObject({
-      verified: true, scope: 'manifest', signature: 'valid', originProven: true, filesChecked: false, problems: [],
-      key: { source: 'device', fingerprint: keys.fingerprint }, manifestSha256: done.manifestSha256,
+      verified: true, integrity: true, scope: 'manifest', signature: 'valid', originProven: true, filesChecked: false, problems: [],
+      key: { source: 'device', fingerprint: keys.fingerprint }, deviceFingerprint: keys.fingerprint, manifestSha256: done.manifestSha256,
       manifest: { caseNumber: '2026-XYZ', holdId: hold.id, deviceId: keys.deviceId, files: expect.any(Number) as number },
     });
-    expect((await verify({ manifest, signature, publicKeyPem })).json()).toMatchObject({ verified: true, key: { source: 'given', fingerprint: keys.fingerprint } });
+    expect((await verify({ manifest, signature, publicKeyPem })).json()).toMatchObject({
+      verified: true, originProven: true, key: { source: 'given', fingerprint: keys.fingerprint },
+    });
+
+    // A forger's manifest signed with the forger's own key, uploaded with that key: the signature is
+    // valid, but that proves only integrity, never that this device signed it.
+    const crypto = await import('node:crypto');
+    const forger = crypto.generateKeyPairSync('ed25519');
+    const forgerPem = forger.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const forgerFingerprint = crypto.createHash('sha256').update(forger.publicKey.export({ type: 'spki', format: 'der' })).digest();
+    const forged = manifest.replace('"caseNumber": "2026-XYZ"', '"caseNumber": "2026-FORGED"');
+    const forgedSig = crypto.sign(null, Buffer.from(forged, 'utf8'), forger.privateKey).toString('base64');
+    expect((await verify({ manifest: forged, signature: forgedSig, publicKeyPem: forgerPem })).json()).toMatchObject({
+      verified: false, integrity: true, signature: 'valid', originProven: false, key: { source: 'given' }, deviceFingerprint: keys.fingerprint, problems: [],
+    });
+    // Told to expect this device's fingerprint, it names the mismatch.
+    expect((await verify({ manifest: forged, signature: forgedSig, publicKeyPem: forgerPem, fingerprint: keys.fingerprint })).json()).toMatchObject({
+      verified: false, integrity: true, originProven: false, problems: [{ file: 'publicKeyPem', kind: 'origin', message: expect.stringContaining(`not the ${keys.fingerprint} given`) as string }],
+    });
+    // A fingerprint the user supplies (colon-grouped, as people copy it) is what origin is then proven against.
+    const grouped = forgerFingerprint.toString('hex').toUpperCase().match(/../g)!.join(':');
+    expect((await verify({ manifest: forged, signature: forgedSig, publicKeyPem: forgerPem, fingerprint: grouped })).json()).toMatchObject({
+      verified: true, originProven: true, expectedFingerprint: forgerFingerprint.toString('hex'),
+    });
+    const badFingerprint = await verify({ manifest, signature, fingerprint: 'abc' });
+    expect(badFingerprint.statusCode).toBe(400);
+    expect(badFingerprint.json<{ error: string }>().error).toContain('body.fingerprint: must be a key fingerprint');
 
     const tampered = await verify({ manifest: manifest.replace('"caseNumber": "2026-XYZ"', '"caseNumber": "2026-XYA"'), signature });
     expect(tampered.statusCode).toBe(200);
@@ -247,8 +273,28 @@ describe('evidence exports over HTTP', () => {
     const upload = (payload: Buffer, query = '') => api.inject({ method: 'POST', url: `/api/verify/bundle${query}`, headers: { cookie, 'content-type': 'application/zip' }, payload });
     const whole = await upload(zip);
     expect(whole.statusCode, whole.body).toBe(200);
-    expect(whole.json()).toMatchObject({ verified: true, scope: 'bundle', filesChecked: true, originProven: true, key: { source: 'device' }, problems: [] });
-    expect((await upload(zip, '?key=bundled')).json()).toMatchObject({ verified: true, originProven: false, key: { source: 'bundled' } });
+    expect(whole.json()).toMatchObject({ verified: true, integrity: true, scope: 'bundle', filesChecked: true, originProven: true, key: { source: 'device' }, problems: [] });
+    // The key inside the zip is this device's: origin proven by comparing fingerprints.
+    expect((await upload(zip, '?key=bundled')).json()).toMatchObject({ verified: true, originProven: true, key: { source: 'bundled', fingerprint: keys.fingerprint } });
+    // The same bundle re-signed by a forger, forger's key inside: intact, but not from this device.
+    const resigned = join(bundle, 'resigned');
+    execFileSync('mkdir', ['-p', resigned]);
+    execFileSync('unzip', ['-q', '-o', join(bundle, 'b.zip'), '-d', resigned]);
+    const forgedKey = Buffer.from(forgerPem);
+    const m = JSON.parse(manifest) as { files: { path: string; bytes: number; sha256: string }[] };
+    const keyEntry = m.files.find((f) => f.path === 'device-public-key.pem');
+    if (keyEntry) Object.assign(keyEntry, { bytes: forgedKey.length, sha256: crypto.createHash('sha256').update(forgedKey).digest('hex') });
+    const resignedManifest = Buffer.from(`${JSON.stringify(m, null, 2)}\n`);
+    await writeFile(join(resigned, 'device-public-key.pem'), forgedKey);
+    await writeFile(join(resigned, 'manifest.json'), resignedManifest);
+    await writeFile(join(resigned, 'manifest.sig'), `${crypto.sign(null, resignedManifest, forger.privateKey).toString('base64')}\n`);
+    execFileSync('zip', ['-q', '-r', '-X', join(bundle, 'resigned.zip'), '.'], { cwd: resigned });
+    const resignedZip = await readFile(join(bundle, 'resigned.zip'));
+    expect((await upload(resignedZip, '?key=bundled')).json()).toMatchObject({
+      verified: false, integrity: true, originProven: false, key: { source: 'bundled' },
+      problems: [{ file: 'device-public-key.pem', kind: 'origin', message: expect.stringContaining('was not signed by that device') as string }],
+    });
+    expect((await upload(resignedZip)).json()).toMatchObject({ verified: false, integrity: false, signature: 'invalid', key: { source: 'device' } });
     const broken = Buffer.from(zip);
     const at = Math.floor(broken.length / 3); // inside some entry's data
     broken[at] = (broken[at] as number) ^ 0x40;
@@ -259,6 +305,23 @@ describe('evidence exports over HTTP', () => {
     expect((await upload(Buffer.from('not a zip'))).json()).toMatchObject({ verified: false, problems: [{ file: 'upload', kind: 'bundle' }] });
     expect((await upload(zip, '?key=mine')).statusCode).toBe(400);
     expect(readdirSync(join(store.dataDir, 'exports'))).toEqual([done.name]); // uploads are removed
+
+    // A device that never made a key (never exported) has signed nothing; verifying there never creates one.
+    const fresh = newStore();
+    const freshApi = app(fresh);
+    const freshCookie = await logInAs(freshApi, fresh, 'investigator');
+    const noKey = await freshApi.inject({ method: 'POST', url: '/api/verify', headers: { cookie: freshCookie }, payload: { manifest, signature } });
+    expect(noKey.json()).toMatchObject({
+      verified: false, integrity: false, originProven: false, deviceFingerprint: null, key: { source: 'none' },
+      problems: [{ file: 'device key', kind: 'key', message: expect.stringContaining('this device has no signing key yet') as string }],
+    });
+    const noKeyZip = await freshApi.inject({ method: 'POST', url: '/api/verify/bundle', headers: { cookie: freshCookie, 'content-type': 'application/zip' }, payload: zip });
+    expect(noKeyZip.json()).toMatchObject({ verified: false, originProven: false, deviceFingerprint: null, problems: [{ file: 'device key', kind: 'key' }] });
+    expect((await freshApi.inject({ method: 'POST', url: '/api/verify/bundle?key=bundled', headers: { cookie: freshCookie, 'content-type': 'application/zip' }, payload: zip })).json())
+      .toMatchObject({ verified: false, integrity: true, originProven: false, problems: [] });
+    expect(existsSync(join(fresh.dataDir, 'keys'))).toBe(false);
+    await freshApi.close();
+
     await rm(bundle, { recursive: true, force: true });
     await api.close();
   });

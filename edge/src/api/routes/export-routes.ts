@@ -16,14 +16,19 @@
  *   An `export.download` entry (actor, name, hold, case, manifest SHA-256) is appended before the
  *   first byte is sent, from the file already opened, so what is audited is what is sent.
  * - `POST /api/verify`: `mimamori verify` on an uploaded manifest: JSON `{ manifest, signature,
- *   publicKeyPem? }` (the texts of manifest.json and manifest.sig). The signature is checked over
- *   the manifest's UTF-8 bytes with the key given, or else with this device's own key (so a valid
- *   signature proves this device signed it); the files themselves cannot be checked from a
- *   manifest alone (`filesChecked: false`).
+ *   publicKeyPem?, fingerprint? }` (the texts of manifest.json and manifest.sig). The signature is
+ *   checked over the manifest's UTF-8 bytes with the key given, or else with this device's own key;
+ *   the files themselves cannot be checked from a manifest alone (`filesChecked: false`).
  * - `POST /api/verify/bundle`: the whole zip as an `application/zip` body (up to
  *   MAX_UPLOAD_BYTES), written to a hidden temporary file in exports/, checked by verifyBundle
  *   (every file's size and SHA-256 too) and removed. `?key=device` (default) checks against this
- *   device's key, `?key=bundled` against the key inside the zip, as `mimamori verify` without --key.
+ *   device's key, `?key=bundled` against the key inside the zip; `?fingerprint=` as below.
+ *
+ * Origin (`originProven`, and so `verified`) is proven only when the signing key is this device's
+ * or has the `fingerprint` the caller gives: an uploaded key proves nothing by itself, since whoever
+ * forged a bundle can sign it with their own key and upload that key too. A valid signature under
+ * any other key is `integrity: true` only. Verification never creates the device key: a device
+ * without one has signed nothing, and says so.
  *
  * Access: investigators and admins. Nothing from the request reaches the filesystem but a
  * validated export name, joined to the exports folder and checked to be a plain file there.
@@ -44,9 +49,9 @@ import {
 } from '../../evidence/bundle-manifest.js';
 import { defaultBundleName } from '../../evidence/bundle-names.js';
 import { ZipBundleReader } from '../../evidence/bundle-zip.js';
-import { loadOrCreateDeviceKeys } from '../../evidence/device-keys.js';
+import { loadDeviceKeys } from '../../evidence/device-keys.js';
 import { runExport } from '../../evidence/run-export.js';
-import { verifyBundle, type VerifyProblem, type VerifyResult } from '../../evidence/verify-bundle.js';
+import { normaliseFingerprint, verifyBundle, type VerifyProblem, type VerifyResult } from '../../evidence/verify-bundle.js';
 import { locateFfmpeg } from '../../pipeline/decode/ffmpeg-binaries.js';
 import { StoreValidationError, type HoldRecord } from '../../store/store.js';
 import { currentUser, requireRole } from '../auth/guard.js';
@@ -74,14 +79,35 @@ const exportName = z
 const nameParams = z.object({ name: exportName }).strict();
 const holdParams = z.object({ id: z.string().regex(/^[0-9a-f-]{36}$/, 'must be a hold id (a lower-case UUID)') }).strict();
 const noBody = z.object({}).strict();
+/** Empty means not given (a form's blank field); otherwise 64 hex digits, colons and spaces allowed. */
+const fingerprintField = z
+  .string()
+  .max(200)
+  .transform((text, c) => {
+    if (text.trim() === '') return undefined;
+    const fp = normaliseFingerprint(text);
+    if (fp === null) {
+      c.addIssue({ code: 'custom', message: 'must be a key fingerprint (64 hex digits, as `mimamori keys show` prints it)' });
+      return z.NEVER;
+    }
+    return fp;
+  })
+  .optional();
 const verifyBody = z
   .object({
     manifest: z.string().min(1, 'must be the text of manifest.json').max(MAX_MANIFEST_UPLOAD),
     signature: z.string().min(1, 'must be the text of manifest.sig').max(1024),
     publicKeyPem: z.string().max(16 * 1024).optional(),
+    fingerprint: fingerprintField,
   })
   .strict();
-const bundleQuery = z.object({ key: z.enum(['device', 'bundled'], { message: 'must be device or bundled' }).default('device') }).strict();
+const bundleQuery = z
+  .object({ key: z.enum(['device', 'bundled'], { message: 'must be device or bundled' }).default('device'), fingerprint: fingerprintField })
+  .strict();
+
+const NO_DEVICE_KEY: VerifyProblem = {
+  file: 'device key', kind: 'key', message: 'this device has no signing key yet, so it has signed nothing; give the public key or fingerprint to check against',
+};
 
 type Status = 'running' | 'done' | 'failed';
 
@@ -343,6 +369,7 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
 
   app.post('/api/verify', { preHandler: guard, bodyLimit: MAX_MANIFEST_UPLOAD + 64 * 1024 }, (req) => {
     const body = parseRequest(verifyBody, req.body, 'body');
+    const device = loadDeviceKeys(ctx.store().dataDir);
     const problems: VerifyProblem[] = [];
     let key = null;
     let source: 'given' | 'device' | 'none' = 'none';
@@ -350,8 +377,14 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
       const parsed = parsePublicKeyPem(body.publicKeyPem);
       if ('key' in parsed) [key, source] = [parsed.key, 'given'];
       else problems.push({ file: 'publicKeyPem', kind: 'key', message: `the public key given is ${parsed.error}` });
+    } else if (device) {
+      [key, source] = [device.publicKey, 'device'];
     } else {
-      [key, source] = [loadOrCreateDeviceKeys(ctx.store().dataDir).publicKey, 'device'];
+      problems.push(NO_DEVICE_KEY);
+    }
+    const fingerprint = key ? publicKeyFingerprint(key) : null;
+    if (body.fingerprint !== undefined && fingerprint !== null && fingerprint !== body.fingerprint) {
+      problems.push({ file: 'publicKeyPem', kind: 'origin', message: `has fingerprint ${fingerprint}, not the ${body.fingerprint} given: this manifest was not signed by that device` });
     }
     const bytes = Buffer.from(body.manifest, 'utf8');
     let signature: VerifyResult['signature'] = 'not-checked';
@@ -367,13 +400,17 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
     if ('problems' in parsed) {
       for (const p of parsed.problems) problems.push({ file: MANIFEST_FILE, kind: 'manifest', message: `is not a valid bundle manifest: ${p}` });
     }
-    const verified = problems.length === 0 && signature === 'valid';
+    const integrity = signature === 'valid' && problems.every((p) => p.kind === 'origin');
+    const originProven = integrity && fingerprint !== null && (fingerprint === body.fingerprint || (body.fingerprint === undefined && fingerprint === device?.fingerprint));
     return {
-      verified,
+      verified: originProven,
+      integrity,
       scope: 'manifest',
       signature,
-      key: { source, fingerprint: key ? publicKeyFingerprint(key) : null },
-      originProven: verified,
+      key: { source, fingerprint },
+      originProven,
+      deviceFingerprint: device?.fingerprint ?? null,
+      expectedFingerprint: body.fingerprint ?? null,
       manifestSha256: sha256Hex(bytes),
       manifest: 'manifest' in parsed ? manifestSummary(parsed.manifest) : null,
       filesChecked: false,
@@ -398,19 +435,32 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
       const temp = join(dir, `.upload-${randomBytes(8).toString('hex')}.zip`);
       try {
         await pipeline(req.body as Readable, byteLimit(MAX_UPLOAD_BYTES), createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
-        const keys = loadOrCreateDeviceKeys(ctx.store().dataDir);
-        const r = await verifyBundle(temp, q.key === 'device' ? { publicKeyPem: keys.publicKeyPem } : {});
-        const problems = r.problems.map((p) => ({
-          ...p,
-          file: p.file === temp ? 'upload' : p.file === '--key' ? 'device key' : p.file,
-          message: p.message.split(temp).join('the uploaded zip'),
-        }));
+        const device = loadDeviceKeys(ctx.store().dataDir);
+        // The bundled key proves origin only when it is this device's, or has the fingerprint given.
+        const expected = q.fingerprint ?? device?.fingerprint;
+        const r = await verifyBundle(temp, {
+          ...(q.key === 'device' && device ? { publicKeyPem: device.publicKeyPem } : {}),
+          ...(expected === undefined ? {} : { fingerprint: expected }),
+        });
+        const problems = [
+          ...(q.key === 'device' && !device ? [NO_DEVICE_KEY] : []),
+          ...r.problems.map((p) => ({
+            ...p,
+            file: p.file === temp ? 'upload' : p.file === '--key' ? 'device key' : p.file,
+            message: p.message.split(temp).join('the uploaded zip'),
+          })),
+        ];
+        const integrity = r.integrity && problems.every((p) => p.kind === 'origin');
+        const originProven = r.originProven && integrity;
         return {
-          verified: r.verified,
+          verified: originProven,
+          integrity,
           scope: 'bundle',
           signature: r.signature,
           key: { source: r.key.source === 'given' ? 'device' : r.key.source, fingerprint: r.key.fingerprint },
-          originProven: r.originProven,
+          originProven,
+          deviceFingerprint: device?.fingerprint ?? null,
+          expectedFingerprint: q.fingerprint ?? null,
           manifestSha256: r.manifestSha256,
           manifest: r.manifest ? manifestSummary(r.manifest) : null,
           filesChecked: true,
