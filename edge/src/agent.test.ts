@@ -42,7 +42,7 @@ beforeAll(async () => {
   const config = parseConfig({
     site: 'test-store',
     dataDir: join(dir, 'data'),
-    http: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0, allowedOrigins: ['https://desk.example:8443'], login: { userFailures: 2 } },
     mqtt: { embedded: { host: '127.0.0.1', port: 0, wsPort: 0 } },
     alerts: { clerkLanguage: 'ja', atmLanguages: ['ja', 'en'], dashboardUrl: 'http://127.0.0.1:8080/' },
     cameras: [
@@ -160,6 +160,18 @@ describe('agent', () => {
     expect(logs.find((l) => l.msg === 'event acknowledged')).toMatchObject({ event: eventId, by: 'tanaka' });
     expect((await fetch(`${agent.url}api/status`)).status).toBe(200); // still running
   }, 20_000);
+
+  it('applies the config\'s http section: allowed origins and login limits', async () => {
+    const post = (path: string, headers: Record<string, string>, body: unknown = {}) =>
+      fetch(`${agent.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    expect((await post('api/logout', { origin: 'https://desk.example:8443' })).status).toBe(200);
+    expect((await post('api/logout', { origin: 'http://127.0.0.1:1' })).status).toBe(403);
+    const wrong = { username: 'nobody', password: 'not a password' };
+    expect([(await post('api/login', {}, wrong)).status, (await post('api/login', {}, wrong)).status]).toEqual([401, 401]);
+    const third = await post('api/login', {}, wrong);
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('30');
+  });
 
   it('indexes recorded segments and stops every ffmpeg on close', async () => {
     await agent.close();

@@ -177,6 +177,7 @@ export class Agent {
       ffmpegPath: config.ffmpeg.ffmpegPath,
       runRetention: () => this.runRetention(),
       configuredCameras: config.cameras.map((c) => c.id),
+      http: config.http,
     });
     log.info('agent started', { site: config.site, cameras: this.cameras.length, dataDir, url: this.http.url });
   }

@@ -44,6 +44,19 @@ describe('config', () => {
     expect(() => parseConfig({ perception: { phone: { head: { modle: 'x' } } } })).toThrow(/perception\.phone\.head: .*modle/);
   });
 
+  it('fills the HTTP login limits and allowed origins, and names bad ones by path', () => {
+    const c = parseConfig({});
+    expect(c.http).toEqual({
+      host: '127.0.0.1', port: 8080, allowedOrigins: [], login: { userFailures: 5, addressFailures: 20, lockoutSeconds: 30, maxLockoutSeconds: 900 },
+    });
+    expect(parseConfig({ http: { port: 9090 } }).http.login.userFailures).toBe(5);
+    expect(parseConfig({ http: { allowedOrigins: ['https://desk.example:8443'] } }).http.allowedOrigins).toEqual(['https://desk.example:8443']);
+    expect(() => parseConfig({ http: { allowedOrigins: ['https://desk.example/'] } })).toThrow(/http\.allowedOrigins\[0\]: must be an origin like/);
+    expect(() => parseConfig({ http: { allowedOrigins: ['desk.example'] } })).toThrow(/http\.allowedOrigins\[0\]: must be an origin/);
+    expect(() => parseConfig({ http: { login: { userFailures: 0 } } })).toThrow(/http\.login\.userFailures: /);
+    expect(() => parseConfig({ http: { login: { lockoutSeconds: 600, maxLockoutSeconds: 60 } } })).toThrow(/http\.login\.maxLockoutSeconds: must be at least lockoutSeconds/);
+  });
+
   it('formats array paths like cameras[1].zones[0].polygon', () => {
     expect(formatPath(['cameras', 1, 'zones', 0, 'polygon'])).toBe('cameras[1].zones[0].polygon');
   });

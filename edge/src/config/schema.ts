@@ -281,7 +281,7 @@ export const loginLimitsSchema = z
       .describe('The longest wait; after this long without a wrong login, the count starts again'),
   })
   .strict()
-  .refine((l) => l.maxLockoutSeconds >= l.lockoutSeconds, { message: 'maxLockoutSeconds must be at least lockoutSeconds', path: ['maxLockoutSeconds'] });
+  .refine((l) => l.maxLockoutSeconds >= l.lockoutSeconds, { message: 'must be at least lockoutSeconds', path: ['maxLockoutSeconds'] });
 
 export const httpSchema = z
   .object({
