@@ -194,6 +194,7 @@ export class Agent {
       },
       ffmpegPath: config.ffmpeg.ffmpegPath,
       runRetention: () => this.runRetention(),
+      writes,
       configuredCameras: config.cameras.map((c) => c.id),
     });
     log.info('agent started', { site: config.site, cameras: this.cameras.length, dataDir, url: this.http.url });

@@ -8,6 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
+import type { WriteGuard } from '../store/write-guard.js';
 import { HttpError } from './http-error.js';
 import { registerSessionRoutes } from './auth/session-routes.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
@@ -45,6 +46,8 @@ export interface ApiContext {
    * at once rather than at the next scheduled run); absent where no cleaner runs.
    */
   readonly runRetention?: () => Promise<unknown>;
+  /** The agent's write guard: a dashboard ack on a full disk is committed from the disk reserve. */
+  readonly writes?: WriteGuard;
 }
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
