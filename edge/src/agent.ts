@@ -438,10 +438,10 @@ export class Agent {
     const path = isAbsolute(segment.path) ? relative(dataDir, segment.path) : segment.path;
     const store = this.store;
     // Tried even while short of space: an unindexed file is one the cleaner cannot delete (the next
-    // start's sweep indexes it if this fails).
-    this.writes?.bestEffort(`segments.add(${segment.camera})`, () => store.segments.add({
+    // start's sweep indexes it if this fails). A bad row still goes to the recorder's onSegmentError.
+    this.writes?.bestEffort(`segments.add(${path})`, () => store.segments.add({
       camera: segment.camera, path, startMs: segment.startMs, endMs: segment.endMs, bytes: segment.bytes, container: 'mpegts',
-    }), { whileShort: true });
+    }), { whileShort: true, onlyDiskFailures: true });
     // The disk is watched as segments close, not only on the cleaner's interval.
     this.retention?.nudge();
   }

@@ -103,7 +103,11 @@ export class WriteGuard {
     }
   }
 
-  bestEffort<T>(operation: string, write: () => T, options: { whileShort?: boolean } = {}): T | undefined {
+  /**
+   * `whileShort`: tried even while the reserve is in use. `onlyDiskFailures`: other errors (a bad
+   * row, a bug) are thrown for the caller to report with its own context, instead of logged here.
+   */
+  bestEffort<T>(operation: string, write: () => T, options: { whileShort?: boolean; onlyDiskFailures?: boolean } = {}): T | undefined {
     if (this.shortOfSpace && !options.whileShort) {
       this.skip(operation);
       return undefined;
@@ -112,6 +116,7 @@ export class WriteGuard {
       return write();
     } catch (err) {
       const kind = classifyWriteFailure(err);
+      if (kind === null && options.onlyDiskFailures) throw err;
       if (kind !== null) this.#failures += 1;
       if (kind === 'no_space' || kind === 'io') this.#onNoSpace();
       // Even an unexpected error: these writes run from timers, where a throw ends the process.

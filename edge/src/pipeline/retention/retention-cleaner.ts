@@ -134,6 +134,8 @@ export class RetentionCleaner {
   #freeBytes: number | null = null;
   #checking = false;
   #lastRunEnd = Number.NEGATIVE_INFINITY;
+  /** When the scheduled run is due (performance.now() time), so a nudge only ever brings it forward. */
+  #dueAt = Number.POSITIVE_INFINITY;
   #lastRun: RetentionRunReport | null = null;
   #detail = new Map<string, number>();
 
@@ -192,8 +194,8 @@ export class RetentionCleaner {
   /**
    * A segment closed or a write was refused for space: measures the disk now and, when it is over
    * a budget or the reserve is short, runs at once rather than at the next interval. Runs nudged
-   * this way are at least BACKLOG_RECHECK_MS apart, so a stream of refused writes is not a stream
-   * of runs. Never throws.
+   * this way are at least BACKLOG_RECHECK_MS apart (FULL_RECHECK_MS once storage_full is raised),
+   * so a stream of refused writes is not a stream of runs and run log lines. Never throws.
    */
   nudge(): void {
     if (this.#closed || !this.#started || this.#running !== null || this.#checking) return;
@@ -203,7 +205,9 @@ export class RetentionCleaner {
         if (this.#closed || this.#running !== null) return;
         const reserveShort = this.#options.reserve ? !this.#options.reserve.complete : false;
         if (!p.overBudget && !reserveShort) return;
-        this.#schedule(Math.max(0, this.#lastRunEnd + BACKLOG_RECHECK_MS - performance.now()));
+        const gapMs = this.#state.active ? FULL_RECHECK_MS : BACKLOG_RECHECK_MS;
+        const delayMs = Math.max(0, this.#lastRunEnd + gapMs - performance.now());
+        if (performance.now() + delayMs < this.#dueAt) this.#schedule(delayMs);
       })
       .catch((err: unknown) => this.#log.warn('disk check failed', { dataDir: this.#store.dataDir, err }))
       .finally(() => {
@@ -239,7 +243,9 @@ export class RetentionCleaner {
   #schedule(delayMs: number): void {
     if (this.#closed) return;
     clearTimeout(this.#timer);
+    this.#dueAt = performance.now() + delayMs;
     this.#timer = setTimeout(() => {
+      this.#dueAt = Number.POSITIVE_INFINITY;
       this.runOnce().then(
         (report) => this.#schedule(this.#nextDelay(report)),
         (err: unknown) => {
