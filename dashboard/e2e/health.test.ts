@@ -82,6 +82,7 @@ describe('health page with the disk over its budget', () => {
       expect(status.full).toBe(true);
       expect(await page.locator('#disk-text').textContent()).toContain(`${formatBytes(status.usedBytes!)} / ${formatBytes(status.budgetBytes!)}`);
       expect(await page.locator('#storage').textContent()).toContain('storage_full: オン / on');
+      expect(await page.locator('#disk-free').textContent()).toMatch(/^空き \/ free .+ · 予備 \/ reserve .+ · 書き込み失敗 \/ refused writes \d+$/);
       await screenshot(page, 'health-storage-full');
       await page.goto(full.url);
       await expect.poll(() => page.locator('#storage-alarm').textContent(), { timeout: 30_000 }).toMatch(/Storage full/);
@@ -95,8 +96,13 @@ describe('health page with the disk over its budget', () => {
 describe('storageFrom', () => {
   it('reads disk use and budget from the shapes the status may take', () => {
     // The agent's own shape.
-    expect(storageFrom({ storage: { storageFull: true, since: '2026-11-25T10:00:00.000Z', recordingPaused: true, usedBytes: 9e9, budgetBytes: 1e10, measure: 'disk', lastRun: null } }))
-      .toEqual({ usedBytes: 9e9, budgetBytes: 1e10, full: true, since: '2026-11-25T10:00:00.000Z', recordingPaused: true, measure: 'disk' });
+    expect(storageFrom({ storage: {
+      storageFull: true, since: '2026-11-25T10:00:00.000Z', recordingPaused: true, usedBytes: 9e9, budgetBytes: 1e10, measure: 'free',
+      disk: { freeBytes: 2e8, reserveBytes: 6e6, writeFailures: 4 }, lastRun: null,
+    } })).toEqual({
+      usedBytes: 9e9, budgetBytes: 1e10, full: true, since: '2026-11-25T10:00:00.000Z', recordingPaused: true, measure: 'free',
+      freeBytes: 2e8, reserveBytes: 6e6, writeFailures: 4,
+    });
     expect(storageFrom({ storage: { storageFull: false, usedBytes: 1, budgetBytes: 2 } })).toMatchObject({ full: false, recordingPaused: false });
     expect(storageFrom({ storage: null })).toBeNull();
     // Near shapes.

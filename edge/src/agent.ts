@@ -3,6 +3,7 @@
  * analysis loop, recorder) and the HTTP status endpoint, and stops them in reverse order.
  * Constructors only assign; start() does the work; close() undoes it.
  */
+import { statfsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { startApi, type ApiServer } from './api/server.js';
@@ -20,6 +21,9 @@ import { SegmentRecorder, type RecordedSegment } from './pipeline/record/segment
 import { RetentionCleaner, type RetentionRunReport } from './pipeline/retention/retention-cleaner.js';
 import { CameraSource, type StateChange } from './pipeline/source/camera-source.js';
 import { openStore, type EventRecord, type Store } from './store/store.js';
+import { DiskReserve, restoreReserve } from './store/disk-reserve.js';
+import { classifyWriteFailure } from './store/write-failure.js';
+import { WriteGuard } from './store/write-guard.js';
 import { AckListener } from './pipeline/actions/ack-listener.js';
 import { AlertDispatcher } from './pipeline/actions/alert-dispatcher.js';
 import { HomeAssistantDiscovery } from './pipeline/actions/home-assistant.js';
@@ -47,14 +51,20 @@ export interface AgentOptions {
    * one (inline config, tests) zones can be viewed but not saved.
    */
   configFile?: string;
+  /** How often streaming cameras' health is sampled (default 30 s). */
+  healthSampleMs?: number;
 }
 
 const HEALTH_SAMPLE_MS = 30_000;
+/** How long close() lets writes the disk or a lock refuses keep trying before giving them up. */
+const SHUTDOWN_WRITES_MS = 10_000;
 /** How long close() waits for the last MQTT messages to leave before disconnecting. */
 const SHUTDOWN_FLUSH_MS = 2000;
 
 export class Agent {
   private store: Store | null = null;
+  /** Every write to the store that must survive a full disk or a locked database goes through it. */
+  private writes: WriteGuard | null = null;
   private perception: AnalyzerPool | null = null;
   private http: ApiServer | null = null;
   private broker: EmbeddedBroker | null = null;
@@ -87,7 +97,11 @@ export class Agent {
     this.startedAt = Date.now();
     const dataDir = resolve(config.dataDir);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    this.store = openStore(dataDir);
+    const reserve = new DiskReserve(dataDir, config.retention.reserveBytes);
+    const writes = this.writes = new WriteGuard({ log: log.child('store'), reserve, onNoSpace: () => this.retention?.nudge() });
+    // On a full disk even opening needs room (the WAL index file): the reserve gives it.
+    this.store = writes.critical(`open ${dataDir}`, () => openStore(dataDir));
+    restoreReserve(reserve, config.retention.minFreeBytes, log.child('store'));
     // The evidence signing key exists from the first start, so its fingerprint can be published
     // (`mimamori keys show`) before the first export is ever needed.
     const keys = loadOrCreateDeviceKeys(dataDir);
@@ -108,7 +122,7 @@ export class Agent {
       const ack = this.store?.acks.forEvent(id).at(-1);
       if (ack) live.acknowledged(ack);
     };
-    new AckListener(config.site, this.store, this.mqtt!, acked, log.child('acks'))
+    new AckListener(config.site, this.store, this.mqtt!, acked, log.child('acks'), writes)
       .start()
       .catch((err: unknown) => log.error('ack subscription failed', { err }));
     if (config.mqtt.homeAssistant.enabled) {
@@ -123,20 +137,24 @@ export class Agent {
     // Retention: the index is made to match the recordings folder before any recorder writes.
     this.retention = new RetentionCleaner(this.store, {
       config: config.retention, log: log.child('retention'), site: config.site, outbox, ffprobePath: config.ffmpeg.ffprobePath,
-      onStorageFull: (state) => this.pauseRecording(state.active),
+      onStorageFull: (state) => this.pauseRecording(state.active), reserve,
     });
     // The sweep walks the recordings folder once: while the models load, and before any recorder starts.
     const [swept, perception] = await Promise.allSettled([this.retention.sweep(), createPerception(config.perception)]);
     // Kept even when the sweep failed, so close() releases it.
     if (perception.status === 'fulfilled') this.perception = perception.value;
-    if (swept.status === 'rejected') throw swept.reason;
+    if (swept.status === 'rejected') {
+      if (classifyWriteFailure(swept.reason) === null) throw swept.reason;
+      // A full or locked disk must not keep the alerts from starting; the next start sweeps again.
+      log.error('recordings sweep not finished: the data disk refused a write', { err: swept.reason });
+    }
     if (perception.status === 'rejected') throw perception.reason;
     const analyzer = perception.value;
     const sink = this.recorder = new EventRecorder(this.store, log.child('events'), (e) => {
       alerts.handle(e);
       homeAssistant?.handle(e);
       options.onEvent?.(e);
-    });
+    }, writes);
 
     for (const camera of config.cameras.filter((c) => c.enabled)) {
       const camLog = log.child('camera');
@@ -153,7 +171,7 @@ export class Agent {
     }
 
     this.retention.start();
-    this.healthTimer = setInterval(() => this.sampleHealth(), HEALTH_SAMPLE_MS);
+    this.healthTimer = setInterval(() => this.sampleHealth(), options.healthSampleMs ?? HEALTH_SAMPLE_MS);
     this.healthTimer.unref();
     this.http = await startApi(config.http.host, config.http.port, {
       log: log.child('http'),
@@ -176,6 +194,7 @@ export class Agent {
       },
       ffmpegPath: config.ffmpeg.ffmpegPath,
       runRetention: () => this.runRetention(),
+      writes,
       configuredCameras: config.cameras.map((c) => c.id),
       http: config.http,
     });
@@ -228,6 +247,11 @@ export class Agent {
       usedBytes: full.usedBytes,
       budgetBytes: full.budgetBytes,
       measure: full.measure,
+      disk: {
+        freeBytes: freeBytes(this.store?.dataDir) ?? full.freeBytes ?? 0,
+        reserveBytes: this.writes?.reserveBytes ?? 0,
+        writeFailures: this.writes?.writeFailures ?? 0,
+      },
       lastRun: lastRun && {
         at: new Date(lastRun.at).toISOString(), deleted: lastRun.deleted, bytesFreed: lastRun.bytesFreed, ms: lastRun.ms, complete: lastRun.complete,
       },
@@ -294,7 +318,7 @@ export class Agent {
       statusTopic: `mimamori/${site}/status`,
       log,
     });
-    this.publisher = new OutboxPublisher(this.store!, this.mqtt, log);
+    this.publisher = new OutboxPublisher(this.store!, this.mqtt, log, { writes: this.writes ?? undefined });
     this.publisher.start();
     this.pruner = new OutboxPruner(this.store!.outbox, log, { retentionMs: mqtt.outboxRetentionDays * DAY_MS });
     this.pruner.start();
@@ -339,6 +363,8 @@ export class Agent {
     await this.retention?.close();
     await this.recordingChange;
     await this.http?.close();
+    // Writes a full disk or a lock keeps refusing must not hold the shutdown for ever.
+    const giveUp = setTimeout(() => this.writes?.close(), SHUTDOWN_WRITES_MS);
     // Sources first so each pipeline sees its frames end and closes its open events.
     await Promise.all(this.cameras.map((c) => c.source.close()));
     await Promise.all(this.cameras.map((c) => c.running));
@@ -353,6 +379,8 @@ export class Agent {
     await this.mqtt?.close();
     await this.broker?.close();
     await this.perception?.close();
+    clearTimeout(giveUp);
+    this.writes?.close();
     this.store?.close();
     this.cameras.length = 0;
     log.info('agent stopped', { site: this.config.site });
@@ -365,7 +393,13 @@ export class Agent {
   private closeEventsLeftOpen(store: Store): EventRecord[] {
     const leftOpen = store.events.list({ open: true, limit: 10_000 });
     for (const e of leftOpen) {
-      store.events.end(e.id, e.updatedAt, { details: { ...e.details, endedBy: 'agent restart' } });
+      try {
+        this.writes!.critical(`events.end(${e.id})`, () => store.events.end(e.id, e.updatedAt, { details: { ...e.details, endedBy: 'agent restart' } }));
+      } catch (err) {
+        // Still open in the store: the next start ends it. Starting (and alerting) matters more.
+        this.options.log.error('event left open by a previous run not ended', { event: e.id, camera: e.camera, err });
+        continue;
+      }
       this.options.log.warn('event left open by a previous run ended', { event: e.id, camera: e.camera });
     }
     return leftOpen;
@@ -377,21 +411,25 @@ export class Agent {
       restarts: change.restarts, ...(change.retryInMs !== undefined ? { retryInMs: change.retryInMs } : {}),
       ...(change.lastError ? { lastError: change.lastError } : {}),
     });
-    if (change.role !== 'source' || !this.store) return;
-    this.store.health.record({
+    const store = this.store;
+    if (change.role !== 'source' || !store) return;
+    this.writes?.bestEffort(`health.record(${change.camera})`, () => store.health.record({
       camera: change.camera,
       at: change.at,
       state: change.state === 'ended' ? 'stopped' : change.state,
       detail: change.lastError,
-    });
+    }));
   }
 
   private sampleHealth(): void {
-    if (!this.store) return;
+    const store = this.store;
+    if (!store) return;
     for (const c of this.cameras) {
       const s = c.source.status();
       if (s.state !== 'streaming') continue;
-      this.store.health.record({ camera: c.config.id, state: 'streaming', fpsIn: s.fpsIn, fpsOut: s.fpsOut, dropped: s.dropped });
+      this.writes?.bestEffort(`health.record(${c.config.id})`, () => store.health.record({
+        camera: c.config.id, state: 'streaming', fpsIn: s.fpsIn, fpsOut: s.fpsOut, dropped: s.dropped,
+      }));
     }
   }
 
@@ -399,8 +437,25 @@ export class Agent {
     if (!this.store) return;
     const dataDir = this.store.dataDir;
     const path = isAbsolute(segment.path) ? relative(dataDir, segment.path) : segment.path;
-    this.store.segments.add({ camera: segment.camera, path, startMs: segment.startMs, endMs: segment.endMs, bytes: segment.bytes, container: 'mpegts' });
+    const store = this.store;
+    // Tried even while short of space: an unindexed file is one the cleaner cannot delete (the next
+    // start's sweep indexes it if this fails). A bad row still goes to the recorder's onSegmentError.
+    this.writes?.bestEffort(`segments.add(${path})`, () => store.segments.add({
+      camera: segment.camera, path, startMs: segment.startMs, endMs: segment.endMs, bytes: segment.bytes, container: 'mpegts',
+    }), { whileShort: true, onlyDiskFailures: true });
+    // The disk is watched as segments close, not only on the cleaner's interval.
+    this.retention?.nudge();
   }
 }
 
 const round1 = (v: number): number => Math.round(v * 10) / 10;
+
+function freeBytes(dir: string | undefined): number | null {
+  if (!dir) return null;
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * Disk use and the `storage_full` alarm, read from `/api/status`: the agent reports them as
- * `storage: { storageFull, since, recordingPaused, usedBytes, budgetBytes, measure, lastRun }`
- * (null before its first cleaner run). The reader also accepts near shapes (a `retention` or `disk`
+ * `storage: { storageFull, since, recordingPaused, usedBytes, budgetBytes, measure, disk, lastRun }`
+ * with `disk: { freeBytes, reserveBytes, writeFailures }` (null before its first cleaner run). The reader also accepts near shapes (a `retention` or `disk`
  * object, the alarm in an `alarms` list) so a renamed field does not silently read as "fine", and
  * says "not reported" when there is nothing: the screen never claims a disk is fine when it was
  * not told.
@@ -15,8 +15,12 @@ export interface StorageView {
   since: string | null;
   /** Recording is stopped until there is room again. */
   recordingPaused: boolean;
-  /** Which budget binds: the filesystem's percentage (`disk`) or the footage index's bytes (`index`). */
+  /** Which budget binds: the filesystem's percentage (`disk`), its free space (`free`) or the footage index's bytes (`index`). */
   measure: string | null;
+  /** Free on the data filesystem, the disk reserve held back for alerts, and writes refused or skipped since start. */
+  freeBytes: number | null;
+  reserveBytes: number | null;
+  writeFailures: number | null;
 }
 
 type Json = Record<string, unknown>;
@@ -45,6 +49,9 @@ export function storageFrom(status: Json): StorageView | null {
     since: typeof section?.since === 'string' ? section.since : null,
     recordingPaused: section?.recordingPaused === true,
     measure: typeof section?.measure === 'string' ? section.measure : null,
+    freeBytes: num(nested?.freeBytes),
+    reserveBytes: num(nested?.reserveBytes),
+    writeFailures: num(nested?.writeFailures),
   };
 }
 

@@ -76,11 +76,17 @@ function storage(s: Status): void {
       optimum: '0', value: String(view.usedBytes),
     });
     const share = Math.round((view.usedBytes / view.budgetBytes) * 100);
-    const what = view.measure === 'index' ? '録画の上限 / recordings vs retention.maxBytes' : 'ディスクの上限 / disk vs retention.maxDiskPercent';
+    const what = view.measure === 'index' ? '録画の上限 / recordings vs retention.maxBytes'
+      : view.measure === 'free' ? '空き容量の下限 / free space vs retention.minFreeBytes' : 'ディスクの上限 / disk vs retention.maxDiskPercent';
     parts.push(el('label', { for: 'disk-meter' }, 'ディスク使用量 / Disk use vs budget'), meter,
       el('p', { id: 'disk-text' }, `${formatBytes(view.usedBytes)} / ${formatBytes(view.budgetBytes)} (${share}%, ${what})`));
   } else if (view.usedBytes !== null) {
     parts.push(el('p', { id: 'disk-text' }, `${formatBytes(view.usedBytes)} 使用 / used`));
+  }
+  if (view.freeBytes !== null) {
+    // A reserve below what it should be, or refused writes, mean the disk has been full: worth a look.
+    parts.push(el('p', { id: 'disk-free', class: view.writeFailures ? 'error' : '' },
+      `空き / free ${formatBytes(view.freeBytes)} · 予備 / reserve ${formatBytes(view.reserveBytes ?? 0)} · 書き込み失敗 / refused writes ${view.writeFailures ?? 0}`));
   }
   parts.push(el('p', { class: view.full ? 'error' : '' }, view.full ? 'storage_full: オン / on' : 'storage_full: オフ / off'));
   box.replaceChildren(...parts);

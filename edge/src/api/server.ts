@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { HttpConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
+import type { WriteGuard } from '../store/write-guard.js';
 import { HttpError } from './http-error.js';
 import { registerSessionRoutes } from './auth/session-routes.js';
 import { allowedOriginSet, crossSiteRefusal } from './auth/origin-check.js';
@@ -49,6 +50,8 @@ export interface ApiContext {
   readonly runRetention?: () => Promise<unknown>;
   /** `http.allowedOrigins` and `http.login` from the config; default: the schema's defaults. */
   readonly http?: Pick<HttpConfig, 'allowedOrigins' | 'login'>;
+  /** The agent's write guard: a dashboard ack on a full disk is committed from the disk reserve. */
+  readonly writes?: WriteGuard;
 }
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;

@@ -256,6 +256,10 @@ export const retentionSchema = z
       .describe('Also keep the recorded segments (by the index) at most this many bytes; unset: only maxDiskPercent applies'),
     intervalMinutes: z.number().min(1).max(1440).default(10)
       .describe('How often the cleaner runs (default 10 minutes; every minute while storage is full)'),
+    minFreeBytes: z.int().min(0).default(256 * 1024 * 1024)
+      .describe('Keep at least this much free on the data filesystem (default 256 MiB); less raises storage_full and pauses recording'),
+    reserveBytes: z.int().min(0).max(1024 * 1024 * 1024).default(8 * 1024 * 1024)
+      .describe('Room held back in <dataDir>/.reserve (default 8 MiB) and given back so events, acks and alerts still commit on a full disk; 0: none'),
   })
   .strict();
 

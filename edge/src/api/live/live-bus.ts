@@ -13,7 +13,6 @@
  */
 import type { Logger } from '../../log/logger.js';
 import type { NewOutboxMessage } from '../../store/store.js';
-import type { Outbox } from '../../pipeline/actions/alert-dispatcher.js';
 import { RAW_PAYLOAD_KEY } from '../../pipeline/actions/mqtt/outbox-publisher.js';
 
 export type LiveKind = 'event' | 'atm_warning' | 'interlock' | 'clerk_alert' | 'ack' | 'signal';
@@ -94,12 +93,14 @@ export class LiveBus {
    * Wraps an outbox so every message enqueued through it is also published here, after the outbox
    * has it (so it carries its seq). A failing screen never fails the enqueue.
    */
-  tee(outbox: Outbox): Outbox {
+  tee<R extends { seq: number | null }>(outbox: { enqueue(message: NewOutboxMessage): R }): { enqueue(message: NewOutboxMessage): R } {
     return {
       enqueue: (message) => {
         const queued = outbox.enqueue(message);
         try {
-          this.publish(message, queued.seq);
+          // Not yet in the database (full or locked): the screens still get it now, since an ATM
+          // warning must not wait for the disk; seq 0, as for acks that come from MQTT.
+          this.publish(message, queued.seq ?? 0);
         } catch (err) {
           // The message is durable in the outbox; the screens catch up on their next connect.
           this.options.log?.warn('live update failed', { topic: message.topic, err });
@@ -255,7 +256,7 @@ function parseJsonObject(text: string): Record<string, unknown> | null {
 export interface LiveContext {
   readonly bus: LiveBus;
   /** Enqueues an MQTT message through the outbox (and so onto the bus). */
-  enqueue(message: NewOutboxMessage): { seq: number };
+  enqueue(message: NewOutboxMessage): { seq: number | null };
   /** Tells the alert logic an event was acknowledged: reminders stop, relay and interlock follow. */
   acknowledged(eventId: string): void;
 }

@@ -13,7 +13,10 @@ import { wirePayload } from '../../pipeline/actions/mqtt/outbox-publisher.js';
 import { EventRecorder } from '../../pipeline/events/event-recorder.js';
 import type { Role, Store } from '../../store/store.js';
 import { episode } from '../../../test/event-steps.js';
+import { mountSmallFilesystem } from '../../../test/small-filesystem.js';
 import { useTempStores } from '../../../test/temp-store.js';
+import { DiskReserve } from '../../store/disk-reserve.js';
+import { WriteGuard } from '../../store/write-guard.js';
 import { hashPassword } from '../auth/password.js';
 import { LiveBus, type LiveMessage } from '../live/live-bus.js';
 import { buildApi } from '../server.js';
@@ -27,18 +30,21 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function setup() {
-  const store = newStore();
+async function setup(options: { dataDir?: string; writes?: (store: Store) => WriteGuard } = {}) {
+  const store = newStore({}, options.dataDir);
+  const writes = options.writes?.(store);
   const hash = await hashPassword(PASSWORD);
   for (const role of ['clerk', 'bank', 'investigator', 'admin'] as Role[]) store.users.add({ username: `${role}1`, role, passwordHash: hash });
   const bus = new LiveBus(SITE);
-  const outbox = bus.tee(store.outbox);
+  // As the agent's outbox publisher does: enqueue through the same guard.
+  const outbox = bus.tee(writes ? { enqueue: (m) => writes.critical(`outbox.enqueue(${m.topic})`, () => store.outbox.enqueue(m)) } : store.outbox);
   const alerts = new AlertDispatcher(SITE, outbox, parseConfig({ site: SITE }).alerts, log);
   alerts.start();
   const recorder = new EventRecorder(store, log, (e) => alerts.handle(e));
   const app = buildApi({
     log, site: SITE, status: () => ({}), store: () => store,
     live: { bus, enqueue: (m) => outbox.enqueue(m), acknowledged: (id) => alerts.acknowledged(id) },
+    ...(writes ? { writes } : {}),
   });
   closers.push(() => alerts.close(), () => app.close());
   const seen: LiveMessage[] = [];
@@ -101,6 +107,27 @@ describe('POST /api/events/:id/ack', () => {
     // Another person's ack is a second ack.
     store.acks.record({ eventId, by: 'register-2', ackedAt: parsed.ackedAt, source: 'mqtt' });
     expect(store.acks.forEvent(eventId)).toHaveLength(2);
+  });
+
+  it('records a clerk\'s ack on a full disk from the disk reserve', async () => {
+    const disk = mountSmallFilesystem(8 * 1024 * 1024);
+    const dataDir = `${disk.dir}/data`;
+    const { app, store, eventId } = await setup({
+      dataDir,
+      writes: () => {
+        const reserve = new DiskReserve(dataDir, 512 * 1024);
+        reserve.restore(0);
+        return new WriteGuard({ log, reserve });
+      },
+    });
+    // The store before the filesystem under it.
+    closers.push(() => store.close(), () => disk.close());
+    const headers = { cookie: await cookie(app, 'clerk1') };
+    disk.fill();
+    const res = await app.inject({ method: 'POST', url: `/api/events/${eventId}/ack`, payload: {}, headers });
+    expect(res.statusCode).toBe(200);
+    expect(store.acks.forEvent(eventId)).toMatchObject([{ by: 'clerk1', source: 'dashboard' }]);
+    expect(onTopic(store, `clerk/alerts/${eventId}/ack`)).toHaveLength(1);
   });
 
   it('refuses a malformed id or body with a 400 naming the field, and an unknown event with a 404', async () => {

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { clerkAlertsTopic } from '../../pipeline/actions/alert-dispatcher.js';
 import { rawMessage } from '../../pipeline/actions/mqtt/outbox-publisher.js';
 import { formatTimestamp, UnknownEventError } from '../../store/store.js';
+import { StoreWriteError } from '../../store/write-failure.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
 import type { ApiContext } from '../server.js';
@@ -34,11 +35,15 @@ export function registerAckRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const live = ctx.live;
     if (!live) throw new HttpError(503, 'acknowledgements are not available: the alert service is not running');
     const by = currentUser(req).username;
+    const store = ctx.store();
+    const record = () => store.acks.record({ eventId: id, by, ackedAt: Date.now(), source: 'dashboard' });
     let ack;
     try {
-      ack = ctx.store().acks.record({ eventId: id, by, ackedAt: Date.now(), source: 'dashboard' });
+      ack = ctx.writes ? ctx.writes.critical(`acks.record(${id})`, record) : record();
     } catch (err) {
       if (err instanceof UnknownEventError) throw new HttpError(404, `no event ${id}`);
+      // Not recorded (disk full past the reserve, database locked): the clerk can tap again.
+      if (err instanceof StoreWriteError) throw new HttpError(503, `acknowledgement not recorded: ${err.message}`);
       throw err;
     }
     // Raw, not a JSON payload: the outbox would add `seq`, which the ack format does not allow.

@@ -1,11 +1,14 @@
 /**
  * Acknowledgements from clerk devices (or the dashboard) on `mimamori/<site>/clerk/alerts/<eventId>/ack`.
  * The topic and payload come from devices on the store network, so both are validated here; a
- * malformed or unknown ack is logged and ignored, and never changes another event.
+ * malformed or unknown ack is logged and ignored, and never changes another event. A valid ack the
+ * database cannot take yet (locked, disk full) is kept trying (WriteGuard.persist): the device
+ * sent it once and will not send it again.
  */
 import { z } from 'zod';
 import type { Logger } from '../../log/logger.js';
 import { UnknownEventError, type Store } from '../../store/store.js';
+import { WriteGuard } from '../../store/write-guard.js';
 import type { MqttConnection } from './mqtt/mqtt-connection.js';
 
 export const ackTopicFilter = (site: string): string => `mimamori/${site}/clerk/alerts/+/ack`;
@@ -46,13 +49,16 @@ export class AckListener {
     private readonly connection: MqttConnection,
     private readonly onAck: (eventId: string) => void,
     private readonly log: Logger,
+    private readonly writes: WriteGuard = new WriteGuard({ log }),
   ) {}
 
   async start(): Promise<void> {
-    await this.connection.subscribe(ackTopicFilter(this.site), (topic, payload, retained) => this.receive(topic, payload, retained));
+    await this.connection.subscribe(ackTopicFilter(this.site), (topic, payload, retained) => {
+      void this.receive(topic, payload, retained);
+    });
   }
 
-  private receive(topic: string, payload: Buffer, retained: boolean): void {
+  private async receive(topic: string, payload: Buffer, retained: boolean): Promise<void> {
     if (retained) return; // a stale retained ack is not a person acknowledging now
     const ack = parseAck(this.site, topic, payload, Date.now());
     if (!ack.ok) {
@@ -60,7 +66,7 @@ export class AckListener {
       return;
     }
     try {
-      this.store.acks.record({ eventId: ack.eventId, by: ack.by, ackedAt: ack.ackedAt, source: 'mqtt' });
+      await this.writes.persist(`acks.record(${ack.eventId})`, () => this.store.acks.record({ eventId: ack.eventId, by: ack.by, ackedAt: ack.ackedAt, source: 'mqtt' }));
     } catch (err) {
       this.log.warn('ack ignored', { topic, reason: err instanceof UnknownEventError ? 'no such event' : (err as Error).message });
       return;

@@ -22,7 +22,8 @@ import { WarningLimiter } from './warnings/warning-limiter.js';
 import { atmWarningPayload, clerkAlertPayload } from './warnings/warning-payloads.js';
 
 export interface Outbox {
-  enqueue(message: NewOutboxMessage): { seq: number };
+  /** seq null: the database refused the message for now and it waits in memory (outbox-publisher.ts). */
+  enqueue(message: NewOutboxMessage): { seq: number | null };
 }
 
 export const atmWarningTopic = (site: string, atmId: string): string => `mimamori/${site}/atm/${atmId}/warning`;

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../../log/logger.js';
 import type { EventRecord, Store } from '../../store/store.js';
+import { WriteGuard } from '../../store/write-guard.js';
 import type { BehaviourEvent } from '../behaviours/types.js';
 import type { CameraFrame, EventSink } from '../camera-pipeline.js';
 import { writeSnapshot } from './snapshot-writer.js';
@@ -25,12 +26,17 @@ export class EventRecorder implements EventSink {
     private readonly log: Logger,
     /** Called after each step is stored (MQTT publishing hooks in here). */
     private readonly onRecorded: (e: RecordedEvent) => void = () => {},
+    /**
+     * Event rows are evidence: they are persisted (reserve on a full disk, retried while the
+     * database is locked) rather than dropped; handle() waits until the row is in.
+     */
+    private readonly writes: WriteGuard = new WriteGuard({ log }),
   ) {}
 
   async handle(step: BehaviourEvent, frame: CameraFrame | null): Promise<void> {
     const details = { eventKey: step.eventKey, trackIds: step.trackIds, zoneKind: step.zoneKind, ...(step.atmId ? { atmId: step.atmId } : {}) };
     if (step.type === 'start') {
-      const record = this.store.events.start({
+      const record = await this.writes.persist(`events.start(${step.cameraId})`, () => this.store.events.start({
         camera: step.cameraId,
         zone: step.zoneId,
         behaviour: step.behaviour,
@@ -42,7 +48,7 @@ export class EventRecorder implements EventSink {
         // Footage from when the person entered the zone; the end is set when the event ends.
         clipStart: Math.round(step.atMs - step.dwellSeconds * 1000),
         details,
-      });
+      }));
       this.open.set(step.eventKey, { id: record.id, severity: step.severity });
       this.log.info('event started', { event: record.id, camera: step.cameraId, zone: step.zoneId, behaviour: step.behaviour, severity: step.severity });
       this.onRecorded({ step, record: await this.snapshot(record, step, frame) });
@@ -54,9 +60,9 @@ export class EventRecorder implements EventSink {
       return;
     }
     if (step.type === 'update') {
-      let record = this.store.events.update(open.id, {
+      let record = await this.writes.persist(`events.update(${open.id})`, () => this.store.events.update(open.id, {
         severity: step.severity, dwellSeconds: step.dwellSeconds, phone: step.phone, updatedAt: step.atMs, details,
-      });
+      }));
       if (SEVERITY_RANK[step.severity] > SEVERITY_RANK[open.severity]) {
         open.severity = step.severity;
         this.log.info('event escalated', { event: open.id, camera: step.cameraId, severity: step.severity });
@@ -66,7 +72,10 @@ export class EventRecorder implements EventSink {
       return;
     }
     const endedAt = step.endedAtMs ?? step.atMs;
-    const record = this.store.events.end(open.id, endedAt, { dwellSeconds: step.dwellSeconds, phone: step.phone, clipEnd: endedAt, details });
+    const record = await this.writes.persist(
+      `events.end(${open.id})`,
+      () => this.store.events.end(open.id, endedAt, { dwellSeconds: step.dwellSeconds, phone: step.phone, clipEnd: endedAt, details }),
+    );
     this.open.delete(step.eventKey);
     this.log.info('event ended', { event: open.id, camera: step.cameraId, dwellSeconds: step.dwellSeconds });
     this.onRecorded({ step, record });
@@ -74,11 +83,16 @@ export class EventRecorder implements EventSink {
 
   private async snapshot(record: EventRecord, step: BehaviourEvent, frame: CameraFrame | null): Promise<EventRecord> {
     if (!frame || frame.data.length === 0) return record;
+    // A JPEG is tens of KB: the room the reserve gave back is kept for the alerts' commits.
+    if (this.writes.shortOfSpace) {
+      this.writes.skip(`snapshot(${record.id})`);
+      return record;
+    }
     try {
       const path = await writeSnapshot(this.store.dataDir, {
         frame, box: step.box, label: `${step.behaviour} ${step.phone}`, camera: step.cameraId, eventId: record.id, atMs: step.atMs,
       });
-      return this.store.events.update(record.id, { snapshotPath: path, updatedAt: step.atMs });
+      return this.writes.critical(`events.update(${record.id})`, () => this.store.events.update(record.id, { snapshotPath: path, updatedAt: step.atMs }));
     } catch (err) {
       // The event is already stored; a missing snapshot must not lose it.
       this.log.error('snapshot not written', { event: record.id, camera: step.cameraId, err });

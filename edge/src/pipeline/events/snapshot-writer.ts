@@ -3,7 +3,7 @@
  * device's disk only (camera images of people are personal information; they never leave the
  * device with events). Owner-only permissions.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Box, RgbFrame } from '../types.js';
@@ -48,7 +48,13 @@ export async function writeSnapshot(dataDir: string, req: SnapshotRequest): Prom
     .toBuffer();
   // Written under a temporary name and renamed, so a crash never leaves a half JPEG as evidence.
   const tmp = `${file}.tmp`;
-  await writeFile(tmp, jpeg, { mode: 0o600 });
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, jpeg, { mode: 0o600 });
+    await rename(tmp, file);
+  } catch (err) {
+    // On a full disk the partial file would hold on to the last free bytes.
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new Error(`snapshot ${rel}: ${(err as Error).message}`, { cause: err });
+  }
   return rel;
 }

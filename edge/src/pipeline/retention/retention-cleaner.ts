@@ -11,17 +11,26 @@
  * removed; a file whose size differs from the index is logged and its real size counted; a row
  * whose path is not the recorder's layout is dropped from the index and its file left alone.
  *
- * storage_full: when a run ends over budget with nothing but held footage left to delete, the
+ * storage_full: when a run ends over budget with nothing but held footage left to delete, or
+ * with less than retention.minFreeBytes free on the data filesystem (statfs: the disk filled by
+ * something else, or faster than the cleaner could delete), or with the disk reserve not whole, the
  * cleaner raises the alarm (onStorageFull, and a retained MQTT health message through the outbox)
- * and re-checks every minute; the alarm clears once usage is at or below the low watermark, e.g.
- * after a hold is released and its footage deleted.
+ * and re-checks every minute; the alarm clears once usage is at or below the low watermark of every
+ * budget and the reserve is whole again, e.g. after a hold is released and its footage deleted.
+ *
+ * Pressure is not left to the interval: nudge() (a segment closed, a write refused for space)
+ * measures the disk at once and runs the cleaner when it is over a budget or the reserve is short.
  */
 import { lstatSync, unlinkSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { RetentionConfig } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
 import { formatTimestamp, type OutboxRepository, type RetentionHold, type Store } from '../../store/store.js';
-import { diskPressure, retentionPolicy, type DiskPressure, type FsUsage, type RetentionPolicy } from './retention-policy.js';
+import { restoreReserve, type DiskReserve } from '../../store/disk-reserve.js';
+import { classifyWriteFailure } from '../../store/write-failure.js';
+import {
+  diskPressure, retentionPolicy, type DiskMeasure, type DiskPressure, type FsUsage, type RetentionPolicy,
+} from './retention-policy.js';
 import { emptyTotals, planRetention, type PlannedDeletion, type ReasonTotals, type RetentionPlan } from './retention-plan.js';
 import { segmentFile } from './segment-files.js';
 import { sweepRecordings, type SweepResult } from './segment-sweep.js';
@@ -32,8 +41,10 @@ export interface StorageFullState {
   readonly since: number | null;
   readonly usedBytes: number;
   readonly budgetBytes: number;
-  /** Which budget: the filesystem (maxDiskPercent) or the index (maxBytes). */
-  readonly measure: 'disk' | 'index';
+  /** Which budget: the filesystem (maxDiskPercent), its free space (minFreeBytes) or the index (maxBytes). */
+  readonly measure: DiskMeasure;
+  /** Free on the data filesystem at the last measure (statfs, as `df` counts it); null when statfs failed. */
+  readonly freeBytes: number | null;
 }
 
 export interface RetentionRunReport {
@@ -69,10 +80,12 @@ export interface RetentionCleanerOptions {
   /** Publish storage_full to `mimamori/<site>/health/storage_full` (one retained topic per alarm) through the outbox; unset (CLI): no alarm messages. */
   readonly site?: string;
   /** Where alarm messages are queued: the agent's outbox publisher, so they leave at once (default the store's outbox). */
-  readonly outbox?: Pick<OutboxRepository, 'enqueue'>;
+  readonly outbox?: { enqueue(message: Parameters<OutboxRepository['enqueue']>[0]): unknown };
   /** Told when storage_full is raised or cleared (the agent stops and resumes recording). */
   readonly onStorageFull?: (state: StorageFullState) => void | Promise<void>;
   readonly ffprobePath?: string;
+  /** The disk reserve: restored after a run when there is room; while it is not whole storage is full. */
+  readonly reserve?: DiskReserve | null;
   /** Deletions per plan (default 10,000). */
   readonly maxDeletionsPerPlan?: number;
   /** A run stops planning new batches after this long (default 60 s); the rest follows soon. */
@@ -116,7 +129,13 @@ export class RetentionCleaner {
   #closed = false;
   #started = false;
   #published = false;
-  #state: StorageFullState = { active: false, since: null, usedBytes: 0, budgetBytes: 0, measure: 'disk' };
+  #state: StorageFullState = { active: false, since: null, usedBytes: 0, budgetBytes: 0, measure: 'disk', freeBytes: null };
+  /** Free bytes at the last statfs. */
+  #freeBytes: number | null = null;
+  #checking = false;
+  #lastRunEnd = Number.NEGATIVE_INFINITY;
+  /** When the scheduled run is due (performance.now() time), so a nudge only ever brings it forward. */
+  #dueAt = Number.POSITIVE_INFINITY;
   #lastRun: RetentionRunReport | null = null;
   #detail = new Map<string, number>();
 
@@ -156,7 +175,9 @@ export class RetentionCleaner {
     try {
       const s = await statfs(this.#store.dataDir);
       fs = { sizeBytes: s.blocks * s.bsize, usedBytes: (s.blocks - s.bfree) * s.bsize, availBytes: s.bavail * s.bsize };
+      this.#freeBytes = fs.availBytes;
     } catch (err) {
+      this.#freeBytes = null;
       // With maxBytes set the index alone still gives a budget; diskPressure() says when nothing does.
       this.#log.warn('statfs failed', { dataDir: this.#store.dataDir, err });
     }
@@ -165,7 +186,33 @@ export class RetentionCleaner {
       // Usage unknown: expiry still runs; nothing is deleted for room, and an alarm does not clear.
       return { overBudget: false, mustFreeBytes: 0, targetFreeBytes: 0, belowLowWatermark: false, measure: 'disk', usedBytes: 0, budgetBytes: 0 };
     }
-    return diskPressure({ fs, indexBytes }, { maxDiskPercent: this.#config.maxDiskPercent, maxBytes: this.#config.maxBytes });
+    // The reserve given back is room to win back too, so it can be restored and still leave minFreeBytes.
+    const minFreeBytes = this.#config.minFreeBytes + (this.#options.reserve?.missingBytes ?? 0);
+    return diskPressure({ fs, indexBytes }, { maxDiskPercent: this.#config.maxDiskPercent, maxBytes: this.#config.maxBytes, minFreeBytes });
+  }
+
+  /**
+   * A segment closed or a write was refused for space: measures the disk now and, when it is over
+   * a budget or the reserve is short, runs at once rather than at the next interval. Runs nudged
+   * this way are at least BACKLOG_RECHECK_MS apart (FULL_RECHECK_MS once storage_full is raised),
+   * so a stream of refused writes is not a stream of runs and run log lines. Never throws.
+   */
+  nudge(): void {
+    if (this.#closed || !this.#started || this.#running !== null || this.#checking) return;
+    this.#checking = true;
+    this.pressure()
+      .then((p) => {
+        if (this.#closed || this.#running !== null) return;
+        const reserveShort = this.#options.reserve ? !this.#options.reserve.complete : false;
+        if (!p.overBudget && !reserveShort) return;
+        const gapMs = this.#state.active ? FULL_RECHECK_MS : BACKLOG_RECHECK_MS;
+        const delayMs = Math.max(0, this.#lastRunEnd + gapMs - performance.now());
+        if (performance.now() + delayMs < this.#dueAt) this.#schedule(delayMs);
+      })
+      .catch((err: unknown) => this.#log.warn('disk check failed', { dataDir: this.#store.dataDir, err }))
+      .finally(() => {
+        this.#checking = false;
+      });
   }
 
   /** What a run would delete now, and why; deletes nothing. */
@@ -196,13 +243,16 @@ export class RetentionCleaner {
   #schedule(delayMs: number): void {
     if (this.#closed) return;
     clearTimeout(this.#timer);
+    this.#dueAt = performance.now() + delayMs;
     this.#timer = setTimeout(() => {
+      this.#dueAt = Number.POSITIVE_INFINITY;
       this.runOnce().then(
         (report) => this.#schedule(this.#nextDelay(report)),
         (err: unknown) => {
-          // A busy or failing disk must not take the agent down over housekeeping: retry later.
+          // A busy or failing disk must not take the agent down over housekeeping: retry later,
+          // soon when it was the disk or the lock (files already unlinked are found missing then).
           this.#log.error('retention run failed', { err });
-          this.#schedule(this.#config.intervalMinutes * MINUTE_MS);
+          this.#schedule(classifyWriteFailure(err) === null ? this.#config.intervalMinutes * MINUTE_MS : BACKLOG_RECHECK_MS);
         },
       );
     }, delayMs);
@@ -239,9 +289,13 @@ export class RetentionCleaner {
       // would otherwise make each re-measure look over budget and delete far more than needed.
       if (last.complete || this.#closed || performance.now() - t0 > budgetMs) break;
     }
+    // Once the disk has room for the reserve and minFreeBytes besides, it is written back.
+    if (this.#options.reserve) restoreReserve(this.#options.reserve, this.#config.minFreeBytes, this.#log);
     const after = await this.pressure();
-    const storageFull = last.storageFull && after.overBudget;
-    await this.#updateAlarm(storageFull, after);
+    const shortOfSpace = this.#shortOfSpace();
+    const storageFull = (last.storageFull && after.overBudget) || shortOfSpace;
+    await this.#updateAlarm(storageFull, after, shortOfSpace);
+    this.#lastRunEnd = performance.now();
     const report: RetentionRunReport = {
       at: this.#now(),
       ms: Math.round(performance.now() - t0),
@@ -258,9 +312,16 @@ export class RetentionCleaner {
     this.#log.info('retention run', {
       deleted: report.deleted, bytesFreed: report.bytesFreed, reasons: byReason, missing: report.missing, mismatched: report.mismatched,
       refused: report.refused, heldMeanwhile: report.heldMeanwhile, failed: report.failed, plans, complete: report.complete, storageFull: report.storageFull,
-      usedBytes: report.usedBytes, budgetBytes: report.budgetBytes, measure: after.measure, ms: report.ms,
+      usedBytes: report.usedBytes, budgetBytes: report.budgetBytes, measure: after.measure, freeBytes: this.#freeBytes, ms: report.ms,
     });
     return report;
+  }
+
+  /** Less than minFreeBytes free, or the reserve not whole: the disk cannot take new footage. */
+  #shortOfSpace(): boolean {
+    const reserve = this.#options.reserve;
+    if (reserve && !reserve.complete) return true;
+    return this.#freeBytes !== null && this.#freeBytes < this.#config.minFreeBytes;
   }
 
   /**
@@ -350,19 +411,20 @@ export class RetentionCleaner {
     else if (n === DETAIL_LINES + 1) this.#log[level](`${msg}: more this run, counted in the run line`, { shown: DETAIL_LINES });
   }
 
-  async #updateAlarm(full: boolean, pressure: DiskPressure): Promise<void> {
+  async #updateAlarm(full: boolean, pressure: DiskPressure, shortOfSpace: boolean): Promise<void> {
     const was = this.#state;
+    const measured = { usedBytes: pressure.usedBytes, budgetBytes: pressure.budgetBytes, measure: pressure.measure, freeBytes: this.#freeBytes };
     let next: StorageFullState;
     if (full && !was.active) {
-      next = { active: true, since: this.#now(), usedBytes: pressure.usedBytes, budgetBytes: pressure.budgetBytes, measure: pressure.measure };
-      this.#log.error('storage_full: only held footage is left and the disk is over budget', {
-        usedBytes: pressure.usedBytes, budgetBytes: pressure.budgetBytes, measure: pressure.measure,
+      next = { active: true, since: this.#now(), ...measured };
+      this.#log.error(shortOfSpace ? 'storage_full: the data disk is short of free space' : 'storage_full: only held footage is left and the disk is over budget', {
+        ...measured, minFreeBytes: this.#config.minFreeBytes, reserveBytes: this.#options.reserve?.bytes ?? null,
       });
-    } else if (was.active && pressure.belowLowWatermark) {
-      next = { active: false, since: null, usedBytes: pressure.usedBytes, budgetBytes: pressure.budgetBytes, measure: pressure.measure };
-      this.#log.info('storage_full cleared: room again', { usedBytes: pressure.usedBytes, budgetBytes: pressure.budgetBytes });
+    } else if (was.active && pressure.belowLowWatermark && !shortOfSpace) {
+      next = { active: false, since: null, ...measured };
+      this.#log.info('storage_full cleared: room again', { usedBytes: pressure.usedBytes, budgetBytes: pressure.budgetBytes, freeBytes: this.#freeBytes });
     } else {
-      next = { ...was, usedBytes: pressure.usedBytes, budgetBytes: pressure.budgetBytes, measure: pressure.measure };
+      next = { ...was, ...measured };
     }
     this.#state = next;
     const changed = next.active !== was.active;
@@ -380,7 +442,7 @@ export class RetentionCleaner {
         payload: {
           alarm: 'storage_full', active: state.active, at: formatTimestamp(at),
           since: state.since === null ? null : formatTimestamp(state.since),
-          usedBytes: state.usedBytes, budgetBytes: state.budgetBytes, measure: state.measure,
+          usedBytes: state.usedBytes, budgetBytes: state.budgetBytes, measure: state.measure, freeBytes: state.freeBytes,
         },
         qos: 1,
         retain: true,

@@ -12,6 +12,8 @@ describe('retention config', () => {
       events: { days: 90, preSeconds: 30, postSeconds: 30, behaviours: {} },
       maxDiskPercent: 90,
       intervalMinutes: 10,
+      minFreeBytes: 256 * 1024 * 1024,
+      reserveBytes: 8 * 1024 * 1024,
     });
     expect(retentionPolicy(retention)).toEqual({
       continuousMs: 14 * DAY_MS,
@@ -39,6 +41,8 @@ describe('retention config', () => {
           maxDiskPercent: 100,
           maxBytes: 1.5,
           intervalMinutes: 0,
+          minFreeBytes: -1,
+          reserveBytes: 0.5,
           keepForever: true,
         },
       }, 'site.yaml');
@@ -49,7 +53,8 @@ describe('retention config', () => {
     const problems = error!.problems.join('\n');
     for (const path of [
       'retention.continuous.days', 'retention.events.preSeconds', 'retention.events.behaviours.phone_at_atm.days',
-      'retention.events.behaviours', 'retention.maxDiskPercent', 'retention.maxBytes', 'retention.intervalMinutes', 'retention',
+      'retention.events.behaviours', 'retention.maxDiskPercent', 'retention.maxBytes', 'retention.intervalMinutes',
+      'retention.minFreeBytes', 'retention.reserveBytes', 'retention',
     ]) {
       expect(problems).toMatch(new RegExp(`^${path.replace(/[.[\]]/g, '\\$&')}: `, 'm'));
     }

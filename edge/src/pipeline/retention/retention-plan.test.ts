@@ -192,6 +192,15 @@ describe('disk pressure', () => {
     expect(p).toMatchObject({ overBudget: true, measure: 'index', usedBytes: 600, budgetBytes: 500, mustFreeBytes: 100 });
     expect(() => diskPressure({ fs: null, indexBytes: null }, { maxDiskPercent: 90 })).toThrow(/statfs failed and retention.maxBytes is not set/);
   });
+
+  it('on a small disk minFreeBytes binds where the percentage would still allow more', () => {
+    // 1000 bytes, 85% used: within 90%, but only 150 free where 200 must stay free.
+    const fs = { sizeBytes: 1000, usedBytes: 850, availBytes: 150 };
+    const p = diskPressure({ fs, indexBytes: null }, { maxDiskPercent: 90, minFreeBytes: 200 });
+    expect(p).toMatchObject({ overBudget: true, measure: 'free', usedBytes: 850, budgetBytes: 800, mustFreeBytes: 50, belowLowWatermark: false });
+    const roomy = diskPressure({ fs: { sizeBytes: 1000, usedBytes: 500, availBytes: 500 }, indexBytes: null }, { maxDiskPercent: 90, minFreeBytes: 200 });
+    expect(roomy).toMatchObject({ overBudget: false, belowLowWatermark: true });
+  });
 });
 
 describe('planRetention on a fabricated timeline', () => {

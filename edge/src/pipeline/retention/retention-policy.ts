@@ -46,6 +46,8 @@ export interface FsUsage {
 export interface DiskBudget {
   readonly maxDiskPercent: number;
   readonly maxBytes?: number | undefined;
+  /** Room that must stay free on the filesystem, whatever the percentage allows (retention.minFreeBytes, plus any disk reserve given back). */
+  readonly minFreeBytes?: number | undefined;
 }
 
 export interface DiskPressure {
@@ -58,13 +60,16 @@ export interface DiskPressure {
   /** Usage is at or below LOW_WATERMARK of every budget: a storage_full alarm may clear. */
   readonly belowLowWatermark: boolean;
   /** The budget that binds (the one furthest over, or the fullest one): what alarms report. */
-  readonly measure: 'disk' | 'index';
+  readonly measure: DiskMeasure;
   readonly usedBytes: number;
   readonly budgetBytes: number;
 }
 
+/** disk: maxDiskPercent of the filesystem; free: the filesystem less minFreeBytes; index: maxBytes of segments. */
+export type DiskMeasure = 'disk' | 'index' | 'free';
+
 interface Measured {
-  measure: 'disk' | 'index';
+  measure: DiskMeasure;
   used: number;
   budget: number;
 }
@@ -78,6 +83,10 @@ export function diskPressure(usage: { fs: FsUsage | null; indexBytes: number | n
   if (usage.fs) {
     const capacity = usage.fs.usedBytes + usage.fs.availBytes;
     measured.push({ measure: 'disk', used: usage.fs.usedBytes, budget: Math.floor((capacity * budget.maxDiskPercent) / 100) });
+    // A real lack of free space binds even when the percentage would allow it (a small disk).
+    if (budget.minFreeBytes !== undefined && budget.minFreeBytes > 0) {
+      measured.push({ measure: 'free', used: usage.fs.usedBytes, budget: Math.max(0, capacity - budget.minFreeBytes) });
+    }
   }
   if (budget.maxBytes !== undefined && usage.indexBytes !== null) {
     measured.push({ measure: 'index', used: usage.indexBytes, budget: budget.maxBytes });

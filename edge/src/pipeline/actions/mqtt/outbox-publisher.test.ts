@@ -74,7 +74,7 @@ async function subscribe(url: string, clientId: string, clean: boolean): Promise
 
 function enqueueTen(agent: Agent, from = 0): number[] {
   return Array.from({ length: 10 }, (_, i) =>
-    agent.publisher.enqueue({ topic: TOPIC, payload: { eventId: `event-${from + i}`, n: from + i }, qos: 1, retain: false }).seq,
+    agent.publisher.enqueue({ topic: TOPIC, payload: { eventId: `event-${from + i}`, n: from + i }, qos: 1, retain: false }).seq!,
   );
 }
 

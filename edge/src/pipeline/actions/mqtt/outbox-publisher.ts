@@ -11,9 +11,17 @@
  * config must not carry our `seq`. The outbox column holds JSON objects only, so such a message is
  * stored as `{"$raw": "<text>", "seq": n}` and published as `<text>`, byte for byte. `$` cannot
  * start one of our camelCase keys, so no JSON message is mistaken for one.
+ *
+ * A full disk or a locked database: enqueue() writes through the WriteGuard (the disk reserve is
+ * spent on an alert before it is refused). A message the database still does not take (locked
+ * past busy_timeout, no reserve left) is kept in memory, in order, and written as soon as it can
+ * be; later messages queue behind it so seq order stays the order they were enqueued in. Only a
+ * process that dies meanwhile loses those.
  */
 import type { Logger } from '../../../log/logger.js';
 import type { NewOutboxMessage, Store } from '../../../store/store.js';
+import { StoreWriteError } from '../../../store/write-failure.js';
+import { WriteGuard } from '../../../store/write-guard.js';
 import type { MqttConnection } from './mqtt-connection.js';
 
 export const RAW_PAYLOAD_KEY = '$raw';
@@ -43,6 +51,15 @@ export interface OutboxPublisherOptions {
   /** Rows read per query while draining (default 100). */
   readonly batchSize?: number;
   readonly now?: () => number;
+  /** How writes survive a full disk (default: no reserve, refused writes kept in memory). */
+  readonly writes?: WriteGuard;
+  /** Messages kept in memory at most while the database refuses them (default 10,000); beyond, the oldest go. */
+  readonly maxUnwritten?: number;
+}
+
+/** What enqueue() did: the outbox seq, or null while the message waits in memory for the database. */
+export interface Enqueued {
+  readonly seq: number | null;
 }
 
 export class OutboxPublisher {
@@ -54,6 +71,12 @@ export class OutboxPublisher {
   readonly #ackTimeoutMs: number;
   readonly #batchSize: number;
   readonly #now: () => number;
+  readonly #writes: WriteGuard;
+  readonly #maxUnwritten: number;
+  /** Messages the database refused so far, oldest first. */
+  readonly #unwritten: NewOutboxMessage[] = [];
+  #unwrittenTimer: NodeJS.Timeout | undefined;
+  #unwrittenWaitMs = 0;
 
   #started = false;
   #closed = false;
@@ -79,6 +102,8 @@ export class OutboxPublisher {
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
     this.#batchSize = options.batchSize ?? 100;
     this.#now = options.now ?? Date.now;
+    this.#writes = options.writes ?? new WriteGuard({ log });
+    this.#maxUnwritten = options.maxUnwritten ?? 10_000;
   }
 
   /** Starts draining what the store holds and resumes on every reconnect. */
@@ -97,12 +122,71 @@ export class OutboxPublisher {
     this.#nudge();
   }
 
-  /** Writes the message to the outbox (durable from here on), then starts publishing it. */
-  enqueue(message: NewOutboxMessage): { seq: number } {
+  /**
+   * Writes the message to the outbox (durable from here on), then starts publishing it. When the
+   * database refuses it, it waits in memory (seq null) and is written as soon as it can be.
+   */
+  enqueue(message: NewOutboxMessage): Enqueued {
     if (this.#closed) throw new Error(`outbox publisher: enqueue(${message.topic}) after close()`);
-    const queued = this.#store.outbox.enqueue(message);
+    if (this.#unwritten.length === 0) {
+      try {
+        const queued = this.#write(message);
+        if (this.#started) this.#nudge();
+        return queued;
+      } catch (err) {
+        if (!(err instanceof StoreWriteError)) throw err;
+        this.#log.error('outbox message kept in memory until the database takes it', { topic: message.topic, err });
+      }
+    }
+    this.#unwritten.push(message);
+    if (this.#unwritten.length > this.#maxUnwritten) {
+      const lost = this.#unwritten.shift();
+      this.#log.error('outbox message lost: too many kept in memory', { topic: lost?.topic, kept: this.#maxUnwritten });
+    }
+    this.#scheduleUnwritten();
+    return { seq: null };
+  }
+
+  /** Messages waiting in memory for the database. */
+  get unwritten(): number {
+    return this.#unwritten.length;
+  }
+
+  #write(message: NewOutboxMessage): { seq: number } {
+    return this.#writes.critical(`outbox.enqueue(${message.topic})`, () => this.#store.outbox.enqueue(message));
+  }
+
+  #scheduleUnwritten(): void {
+    if (this.#unwrittenTimer !== undefined || this.#unwritten.length === 0) return;
+    this.#unwrittenWaitMs = this.#unwrittenWaitMs === 0 ? this.#minBackoffMs : Math.min(this.#unwrittenWaitMs * 2, this.#maxBackoffMs);
+    this.#unwrittenTimer = setTimeout(() => {
+      this.#unwrittenTimer = undefined;
+      this.#writeUnwritten();
+    }, this.#unwrittenWaitMs);
+  }
+
+  /** Writes what waits in memory, in order, until the database refuses again. */
+  #writeUnwritten(): boolean {
+    const before = this.#unwritten.length;
+    while (this.#unwritten.length > 0) {
+      try {
+        this.#write(this.#unwritten[0]!);
+      } catch (err) {
+        if (!(err instanceof StoreWriteError)) {
+          // Cannot happen for a message enqueue() already validated; never block the rest on it.
+          this.#log.error('outbox message dropped', { topic: this.#unwritten[0]!.topic, err });
+          this.#unwritten.shift();
+          continue;
+        }
+        if (!this.#closed) this.#scheduleUnwritten();
+        return false;
+      }
+      this.#unwritten.shift();
+    }
+    this.#unwrittenWaitMs = 0;
+    if (before > 0) this.#log.info('outbox messages kept in memory are written', { messages: before });
     if (this.#started) this.#nudge();
-    return queued;
+    return true;
   }
 
   /**
@@ -113,6 +197,7 @@ export class OutboxPublisher {
   async flush(timeoutMs: number): Promise<boolean> {
     // Closed first: after close() the store may be closed too (a second Agent.close()).
     if (this.#closed || !this.#started) return false;
+    if (this.#unwritten.length > 0 && !this.#writeUnwritten()) return false;
     if (this.#store.outbox.pendingCount() === 0) return true;
     if (!this.#connection.connected) return false;
     let timer: NodeJS.Timeout | undefined;
@@ -133,7 +218,14 @@ export class OutboxPublisher {
 
   /** Stops publishing; an unacknowledged message stays pending for the next start. Idempotent. */
   async close(): Promise<void> {
+    if (!this.#closed && this.#unwritten.length > 0 && !this.#writeUnwritten()) {
+      this.#log.error('outbox messages lost at shutdown: the database did not take them', {
+        messages: this.#unwritten.length, topics: [...new Set(this.#unwritten.map((m) => m.topic))],
+      });
+    }
     this.#closed = true;
+    clearTimeout(this.#unwrittenTimer);
+    this.#unwrittenTimer = undefined;
     this.#clearRetry();
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
@@ -175,7 +267,7 @@ export class OutboxPublisher {
         const outcome = await this.#publish(message.topic, wirePayload(message.payload), message.qos, message.retain);
         if (this.#closed) return;
         if (outcome !== undefined) {
-          this.#store.outbox.markFailed(message.seq, outcome.message);
+          this.#writes.critical(`outbox.markFailed(${message.seq})`, () => this.#store.outbox.markFailed(message.seq, outcome.message));
           if (outcome.message !== this.#lastFailure) {
             this.#lastFailure = outcome.message;
             this.#log.warn('outbox publish failed, will retry', {
@@ -188,7 +280,7 @@ export class OutboxPublisher {
           this.#scheduleRetry();
           return;
         }
-        this.#store.outbox.markPublished(message.seq, this.#now());
+        this.#writes.critical(`outbox.markPublished(${message.seq})`, () => this.#store.outbox.markPublished(message.seq, this.#now()));
         if (this.#lastFailure !== undefined) {
           this.#lastFailure = undefined;
           this.#log.info('outbox publishing again', { seq: message.seq });
