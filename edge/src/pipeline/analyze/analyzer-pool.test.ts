@@ -5,7 +5,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../log/logger.js';
+import { waitUntil } from '../../../test/wait-until.js';
 import { KEYPOINT_NAMES, type RgbFrame } from '../types.js';
 import { plantedMovenet, plantedOutputsModel } from '../../../test/planted-models.js';
 import { startAnalyzerPool } from './analyzer-pool.js';
@@ -105,5 +108,38 @@ describe('analyzer pool (planted models)', () => {
     await expect(startAnalyzerPool({ models: wrong })).rejects.toThrow(
       `inference worker 0 could not start: Model ${models.detector.path}: expected input 'input' but the model's inputs are: images`,
     );
+  });
+
+  it('starts a worker that died again after a backoff, counting the respawn', async () => {
+    const workers: Worker[] = [];
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('test', { level: 'info', write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const pool = await startAnalyzerPool({ models, workers: 1, respawnInitialMs: 300, respawnMaxMs: 5000 }, { log, onWorkerReady: (_i, w) => workers.push(w) });
+    try {
+      expect(pool.respawns()).toBe(0);
+      // A frame in flight on the worker when it dies is rejected, not left hanging.
+      const inFlight = pool.analyze(frame());
+      await workers[0]!.terminate();
+      await expect(inFlight).rejects.toThrow(/inference worker 0 exited with code 1/);
+      expect(pool.running()).toBe(0);
+      await expect(pool.analyze(frame())).rejects.toThrow('analyzer pool has no running inference workers');
+      await waitUntil('the worker to be started again', () => pool.running() === 1, 15_000);
+      expect(pool.respawns()).toBe(1);
+      expect(workers).toHaveLength(2);
+      await expect(pool.analyze(frame())).resolves.toMatchObject({ width: 128 });
+      expect(lines.map((l) => l.msg)).toEqual(['inference worker died', 'inference worker respawn scheduled', 'inference worker respawned']);
+      expect(lines[1]).toMatchObject({ worker: 0 });
+      // Dying again soon after the respawn: the wait doubles.
+      await workers[1]!.terminate();
+      await waitUntil('the second respawn to be scheduled', () => lines.filter((l) => l.msg === 'inference worker respawn scheduled').length === 2);
+      const [first, second] = lines.filter((l) => l.msg === 'inference worker respawn scheduled').map((l) => l.retryInMs as number);
+      expect(second!).toBeGreaterThan(first!);
+    } finally {
+      await pool.close();
+    }
+    // Closing while a respawn waits cancels it: nothing is left running.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(pool.running()).toBe(0);
+    expect(workers).toHaveLength(2);
   });
 });
