@@ -10,7 +10,7 @@ import { LiveBus } from './api/live/live-bus.js';
 import { HttpError } from './api/http-error.js';
 import type { CameraConfig, Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
-import type { AnalyzerPool } from './pipeline/analyze/analyzer-pool.js';
+import type { AnalyzerPool, AnalyzerPoolRuntime } from './pipeline/analyze/analyzer-pool.js';
 import { createPerception } from './pipeline/analyze/perception.js';
 import { CameraPipeline } from './pipeline/camera-pipeline.js';
 import { AnalysisSupervision } from './pipeline/analysis-supervision.js';
@@ -47,6 +47,8 @@ export interface AgentOptions {
    * one (inline config, tests) zones can be viewed but not saved.
    */
   configFile?: string;
+  /** Told when an inference worker thread is ready (start and respawn): tests end one for real through it. */
+  onWorkerReady?: AnalyzerPoolRuntime['onWorkerReady'];
 }
 
 const HEALTH_SAMPLE_MS = 30_000;
@@ -127,7 +129,7 @@ export class Agent {
       onStorageFull: (state) => this.pauseRecording(state.active),
     });
     // The sweep walks the recordings folder once: while the models load, and before any recorder starts.
-    const [swept, perception] = await Promise.allSettled([this.retention.sweep(), createPerception(config.perception, { log: log.child('inference') })]);
+    const [swept, perception] = await Promise.allSettled([this.retention.sweep(), createPerception(config.perception, { log: log.child('inference'), onWorkerReady: options.onWorkerReady })]);
     // Kept even when the sweep failed, so close() releases it.
     if (perception.status === 'fulfilled') this.perception = perception.value;
     if (swept.status === 'rejected') throw swept.reason;

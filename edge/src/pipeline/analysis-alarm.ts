@@ -86,7 +86,7 @@ export class AnalysisAlarm {
       cameras: cameras.length,
     };
     if (active !== was.active) {
-      if (active) this.#options.log.error('analysis_stalled', { cameras: stalled });
+      if (active) this.#options.log.error('analysis_stalled', { cameras: stalled.map((c) => ({ ...c, since: new Date(c.since).toISOString() })) });
       else this.#options.log.info('analysis_stalled cleared: every camera is analysed again');
     }
     const key = JSON.stringify(stalled.map((s) => s.camera));

@@ -112,6 +112,9 @@ describe('analysis supervision', () => {
     // The first check publishes the clear state, so a retained alarm from before a restart goes.
     expect(alarms(r)).toEqual([expect.objectContaining({ active: false, cameras: [] })]);
 
+    // Just after a frame is done: ending a thread inside an onnxruntime run aborts the process.
+    const done = r.pipeline.stats.frames;
+    await waitUntil('a frame to be done', () => r.pipeline.stats.frames > done, 10_000, 5);
     await r.workers[0]!.terminate();
     await waitUntil('the alarm', () => r.supervision.alarm.check().active);
     expect(analysis(r)).toMatchObject({ state: 'stalled', reason: 'no inference worker running' });
