@@ -52,6 +52,7 @@ export class AnalysisAlarm {
   #timer: NodeJS.Timeout | null = null;
   #published: string | null = null;
   #queueFailing = false;
+  #checkFailing = false;
   #state: AnalysisAlarmState = { active: false, since: null, stalled: [], running: 0, cameras: 0 };
 
   constructor(options: AnalysisAlarmOptions) {
@@ -62,7 +63,16 @@ export class AnalysisAlarm {
   start(): void {
     if (this.#timer) return;
     this.check();
-    this.#timer = setInterval(() => this.check(), this.#options.checkEveryMs ?? CHECK_EVERY_MS);
+    this.#timer = setInterval(() => {
+      try {
+        this.check();
+        this.#checkFailing = false;
+      } catch (err) {
+        // A throw from a timer would end the agent; the next check tries again (one line till then).
+        if (!this.#checkFailing) this.#options.log.error('analysis check failed', { err });
+        this.#checkFailing = true;
+      }
+    }, this.#options.checkEveryMs ?? CHECK_EVERY_MS);
     this.#timer.unref();
   }
 
