@@ -157,7 +157,6 @@ export class Agent {
     }
 
     this.retention.start();
-    supervision.start();
     this.healthTimer = setInterval(() => this.sampleHealth(), HEALTH_SAMPLE_MS);
     this.healthTimer.unref();
     this.http = await startApi(config.http.host, config.http.port, {
@@ -183,6 +182,8 @@ export class Agent {
       runRetention: () => this.runRetention(),
       configuredCameras: config.cameras.map((c) => c.id),
     });
+    // Last: under systemd this says READY=1, which should mean the API answers too.
+    supervision.start();
     log.info('agent started', { site: config.site, cameras: this.cameras.length, dataDir, url: this.http.url });
   }
 
