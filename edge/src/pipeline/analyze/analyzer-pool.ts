@@ -39,7 +39,7 @@ export interface AnalyzerPoolRuntime {
   log?: Logger;
   /**
    * Told each time a worker thread is ready (first start and every respawn). Tests end a worker
-   * for real through it (`worker.terminate()`), as a native crash would.
+   * for real through it (`worker.terminate()`, between frames), as a worker that dies would end.
    */
   onWorkerReady?: (index: number, worker: Worker) => void;
 }
@@ -224,8 +224,8 @@ export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}, runti
 }
 
 /**
- * Starts a worker again when it dies (a native crash in onnxruntime, out of memory), in the same
- * slot, with backoff: a worker that cannot start (the model file gone bad) is retried ever more
+ * Starts a worker again when it dies (its heap out of memory, an uncaught error; a native crash
+ * inside onnxruntime takes the whole process, which only systemd restarts), in the same slot, with backoff: a worker that cannot start (the model file gone bad) is retried ever more
  * slowly instead of in a tight loop. Analyses on the dead worker have already been rejected.
  */
 class WorkerRespawner {
