@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { Agent } from '../../edge/src/agent.js';
+import { Agent, type AgentOptions } from '../../edge/src/agent.js';
 import { hashPassword } from '../../edge/src/api/auth/password.js';
 import { parseConfig } from '../../edge/src/config/load.js';
 import { createLogger } from '../../edge/src/log/logger.js';
@@ -60,7 +60,7 @@ export interface E2eSite {
  * `configFile` is handed to the agent as the file it was started from (the zones editor saves
  * into it); the caller writes it with the same cameras as `config`.
  */
-export async function startSite(config: Record<string, unknown> = {}, options: { configFile?: string } = {}): Promise<E2eSite> {
+export async function startSite(config: Record<string, unknown> = {}, options: Pick<AgentOptions, 'configFile' | 'onWorkerReady'> = {}): Promise<E2eSite> {
   await buildDashboard();
   const dir = await mkdtemp(join(tmpdir(), 'mimamori-e2e-'));
   const dataDir = join(dir, 'data');
@@ -78,7 +78,7 @@ export async function startSite(config: Record<string, unknown> = {}, options: {
   } finally {
     store.close();
   }
-  const agent = new Agent(parsed, { log: createLogger('e2e', { level: 'warn' }), ...(options.configFile ? { configFile: options.configFile } : {}) });
+  const agent = new Agent(parsed, { log: createLogger('e2e', { level: 'warn' }), ...options });
   await agent.start();
   return {
     agent,

@@ -1,15 +1,18 @@
 /**
  * `/health` in real Chromium against a real agent with one camera streaming a real clip and one
  * that cannot be opened: their states, rates and restarts, the broker connection, the outbox
- * backlog, and disk use as far as the agent reports it.
+ * backlog, disk use as far as the agent reports it, and each camera's analysis, with the
+ * analysis_stalled alarm when a real inference worker is ended and not yet back.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENCV_DATA, requireOpencvData } from '../../edge/test/fixtures.js';
 import { stillClip } from '../../edge/test/media-clips.js';
+import { analysisFrom, stalledText } from '../src/health/analysis.js';
 import { formatBytes, storageFrom } from '../src/health/storage.js';
 import { unnamedControls } from './accessible-names.js';
 import { launchBrowser, logIn, screenshot, startSite, type E2eSite } from './harness.js';
@@ -60,6 +63,12 @@ describe('health page', () => {
       expect(await page.locator('#storage').textContent()).toMatch(/Disk use is not reported by this agent/);
     }
     expect(await page.locator('#storage-alarm').isVisible()).toBe(reported?.full ?? false);
+    // Analysis: the streaming camera is analysed, the broken one waits for frames; no alarm.
+    await expect.poll(() => row('rack1').locator('td').nth(6).textContent(), { timeout: 30_000, interval: 500 }).toBe('running');
+    expect(await row('broken').locator('td').nth(6).textContent()).toMatch(/^running: waiting for frames: camera (backoff|connecting)$/);
+    expect(await row('rack1').locator('td').nth(7).textContent()).toBe('0 / 0');
+    expect(await page.locator('#workers-running').textContent()).toBe('1 / 1');
+    expect(await page.locator('#analysis-alarm').isVisible()).toBe(false);
     expect(await unnamedControls(page)).toEqual([]);
     await screenshot(page, 'health');
     await page.close();
@@ -91,6 +100,62 @@ describe('health page with the disk over its budget', () => {
       await full.close();
     }
   }, 180_000);
+});
+
+describe('health page with a camera whose analysis stalls', () => {
+  it('shows analysis_stalled with the camera and the reason, here and on the live page, while no worker runs', async () => {
+    const workers: Worker[] = [];
+    const clip = stillClip(join(OPENCV_DATA, 'basketball1.png'), 4, join(dir, 'atm.mp4'));
+    // The respawn waits long enough for the screens to be looked at. One frame every 2 s leaves the
+    // worker idle most of the time: ending a thread inside an onnxruntime run aborts the process.
+    const stalling = await startSite({
+      cameras: [{ id: 'atmcam', source: clip, loop: true, analysis: { fps: 0.5, width: 320 }, record: { enabled: false } }],
+      perception: { workerRespawn: { initialSeconds: 600, maxSeconds: 600 } },
+    }, { onWorkerReady: (_i, w) => workers.push(w) });
+    try {
+      const analysed = (): number => (stalling.agent.status().cameras as { analysedFrames: number }[])[0]!.analysedFrames;
+      await expect.poll(analysed, { timeout: 60_000, interval: 500 }).toBeGreaterThan(0);
+      // Just after a frame is done, before the next one arrives.
+      const done = analysed();
+      await expect.poll(analysed, { timeout: 30_000, interval: 20 }).toBeGreaterThan(done);
+      await workers[0]!.terminate();
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await logIn(page, stalling, 'clerk');
+      await page.goto(`${stalling.url}health`);
+      const alarm = page.locator('#analysis-alarm');
+      await expect.poll(() => alarm.isVisible(), { timeout: 30_000, interval: 500 }).toBe(true);
+      expect(await alarm.getAttribute('role')).toBe('alert');
+      expect(await alarm.textContent()).toBe('映像解析が止まっています (analysis_stalled) / Analysis stalled: atmcam (no inference worker running)');
+      const row = page.locator('#camera-table tr[data-camera="atmcam"]');
+      expect(await row.locator('td').nth(6).textContent()).toBe('stalled: no inference worker running');
+      expect(await page.locator('#workers-running').textContent()).toBe('0 / 1');
+      await screenshot(page, 'health-analysis-stalled');
+      await page.goto(stalling.url);
+      await expect.poll(() => page.locator('#analysis-alarm').textContent(), { timeout: 30_000 }).toMatch(/^映像解析が止まっています .*Analysis stalled: atmcam \(no inference worker running\) — 状態 \/ Health$/);
+      await page.close();
+    } finally {
+      await stalling.close();
+    }
+  }, 180_000);
+});
+
+describe('analysisFrom', () => {
+  it('reads each camera\'s analysis and the workers, and lists the stalled cameras', () => {
+    const view = analysisFrom({
+      cameras: [
+        { id: 'a', analysis: { state: 'running', since: '2026-11-25T10:00:00.000Z', reason: null, frameErrors: 2, restarts: 0 } },
+        { id: 'b', analysis: { state: 'stalled', since: '2026-11-25T10:01:00.000Z', reason: 'frames arriving but none analysed for 31 s', frameErrors: 0, restarts: 1 } },
+        { id: 'c' },
+      ],
+      workers: { size: 2, running: 1, respawns: 3 },
+    })!;
+    expect(view.cameras.map((c) => c.camera)).toEqual(['a', 'b']);
+    expect(view.stalled).toEqual([{ camera: 'b', state: 'stalled', since: '2026-11-25T10:01:00.000Z', reason: 'frames arriving but none analysed for 31 s', frameErrors: 0, restarts: 1 }]);
+    expect(view.workers).toEqual({ size: 2, running: 1, respawns: 3 });
+    expect(stalledText(view)).toBe('映像解析が止まっています (analysis_stalled) / Analysis stalled: b (frames arriving but none analysed for 31 s)');
+    // An agent that does not report analysis is not taken for a healthy one.
+    expect(analysisFrom({ cameras: [{ id: 'a', state: 'streaming' }] })).toBeNull();
+  });
 });
 
 describe('storageFrom', () => {

@@ -79,7 +79,7 @@ afterAll(async () => {
 
 describe('agent', () => {
   it('runs a file camera to its end, raising one event, while a broken camera retries', async () => {
-    const status = () => agent.status() as { cameras: { id: string; state: string; lastError: string | null; restarts: number; analysedFrames: number }[] };
+    const status = () => agent.status() as { cameras: { id: string; state: string; lastError: string | null; restarts: number; analysedFrames: number; analysis: unknown }[] };
     await waitUntil('rack1 to stream', () => status().cameras.find((c) => c.id === 'rack1')?.state === 'streaming', 30_000);
     pidsWhileStreaming = ffmpegChildren(); // rack1's decoder and recorder, at least
     expect(pidsWhileStreaming.length).toBeGreaterThanOrEqual(2);
@@ -91,6 +91,10 @@ describe('agent', () => {
     expect(broken!.state).toMatch(/backoff|connecting/);
     expect(broken!.lastError).toMatch(/broken/);
     expect(broken!.lastError).toMatch(/No such file/i);
+    // Analysis tells the truth: the file camera's ended, the broken one waits for frames; neither is stalled.
+    expect(rack).toMatchObject({ analysis: { state: 'stopped', reason: 'camera source ended', restarts: 0, frameErrors: 0 } });
+    expect(broken).toMatchObject({ analysis: { state: 'running', reason: expect.stringMatching(/^waiting for frames: camera (backoff|connecting)$/) } });
+    expect(agent.status().workers).toEqual({ size: 1, running: 1, respawns: 0 });
 
     const res = await fetch(`${agent.url}api/status`);
     expect(res.status).toBe(200);
@@ -121,6 +125,8 @@ describe('agent', () => {
   it('publishes the event lifecycle and a clerk alert over the embedded broker, never an image', async () => {
     await waitUntil('the end message', () => messages.some((m) => m.topic === 'mimamori/test-store/rack1/events' && (m.payload as Record<string, unknown>).type === 'end'), 15_000);
     expect(messages.find((m) => m.topic === 'mimamori/test-store/status')).toMatchObject({ payload: 'online', retain: true });
+    expect(messages.find((m) => m.topic === 'mimamori/test-store/health/analysis_stalled'))
+      .toMatchObject({ payload: { alarm: 'analysis_stalled', active: false, cameras: [] }, retain: true });
     const events = messages.filter((m) => m.topic === 'mimamori/test-store/rack1/events').map((m) => m.payload as Record<string, unknown>);
     expect(events.map((e) => e.type)).toEqual(['start', ...events.slice(1, -1).map(() => 'update'), 'end']);
     const seqs = events.map((e) => e.seq as number);

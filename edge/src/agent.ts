@@ -11,9 +11,10 @@ import { LiveBus } from './api/live/live-bus.js';
 import { HttpError } from './api/http-error.js';
 import type { CameraConfig, Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
-import type { AnalyzerPool } from './pipeline/analyze/analyzer-pool.js';
+import type { AnalyzerPool, AnalyzerPoolRuntime } from './pipeline/analyze/analyzer-pool.js';
 import { createPerception } from './pipeline/analyze/perception.js';
 import { CameraPipeline } from './pipeline/camera-pipeline.js';
+import { AnalysisSupervision } from './pipeline/analysis-supervision.js';
 import { EventRecorder, type RecordedEvent } from './pipeline/events/event-recorder.js';
 import type { BehaviourEvent } from './pipeline/behaviours/types.js';
 import type { CameraFrame } from './pipeline/camera-pipeline.js';
@@ -39,7 +40,6 @@ interface CameraRuntime {
   source: CameraSource;
   recorder: SegmentRecorder | null;
   pipeline: CameraPipeline;
-  running: Promise<void>;
 }
 
 export interface AgentOptions {
@@ -53,6 +53,8 @@ export interface AgentOptions {
   configFile?: string;
   /** How often streaming cameras' health is sampled (default 30 s). */
   healthSampleMs?: number;
+  /** Told when an inference worker thread is ready (start and respawn): tests end one for real through it. */
+  onWorkerReady?: AnalyzerPoolRuntime['onWorkerReady'];
 }
 
 const HEALTH_SAMPLE_MS = 30_000;
@@ -75,6 +77,7 @@ export class Agent {
   private recorder: EventRecorder | null = null;
   private homeAssistant: HomeAssistantDiscovery | null = null;
   private retention: RetentionCleaner | null = null;
+  private supervision: AnalysisSupervision | null = null;
   /** storage_full: the recorders are stopped until the cleaner finds room again. */
   private recordingPaused = false;
   private recordingChange: Promise<void> = Promise.resolve();
@@ -140,7 +143,7 @@ export class Agent {
       onStorageFull: (state) => this.pauseRecording(state.active), reserve,
     });
     // The sweep walks the recordings folder once: while the models load, and before any recorder starts.
-    const [swept, perception] = await Promise.allSettled([this.retention.sweep(), createPerception(config.perception)]);
+    const [swept, perception] = await Promise.allSettled([this.retention.sweep(), createPerception(config.perception, { log: log.child('inference'), onWorkerReady: options.onWorkerReady })]);
     // Kept even when the sweep failed, so close() releases it.
     if (perception.status === 'fulfilled') this.perception = perception.value;
     if (swept.status === 'rejected') {
@@ -156,16 +159,17 @@ export class Agent {
       options.onEvent?.(e);
     }, writes);
 
+    const supervision = this.supervision = new AnalysisSupervision({
+      site: config.site, config: config.supervisor, pool: analyzer, outbox, log: log.child('analysis'),
+    });
     for (const camera of config.cameras.filter((c) => c.enabled)) {
       const camLog = log.child('camera');
       const onStateChange = (change: StateChange): void => this.recordState(change, camLog);
       const source = new CameraSource(camera, { ffmpegPath: config.ffmpeg.ffmpegPath, onStateChange });
       const recorder = camera.record.enabled ? this.createRecorder(camera) : null;
       const pipeline = new CameraPipeline(camera, { perception: analyzer, sink, log: camLog });
-      const running = pipeline.run(source.frames()).catch((err: unknown) => {
-        camLog.error('camera pipeline stopped', { camera: camera.id, err });
-      });
-      this.cameras.push({ config: camera, source, recorder, pipeline, running });
+      supervision.add(pipeline, source);
+      this.cameras.push({ config: camera, source, recorder, pipeline });
       source.start();
       recorder?.start();
     }
@@ -198,6 +202,8 @@ export class Agent {
       configuredCameras: config.cameras.map((c) => c.id),
       http: config.http,
     });
+    // Last: under systemd this says READY=1, which should mean the API answers too.
+    supervision.start();
     log.info('agent started', { site: config.site, cameras: this.cameras.length, dataDir, url: this.http.url });
   }
 
@@ -227,11 +233,13 @@ export class Agent {
           events: c.pipeline.stats.events,
           analyseMs: round1(c.pipeline.stats.analyseMs),
           trackMs: round1(c.pipeline.stats.trackMs),
+          analysis: this.supervision?.cameraStatus(c.config.id) ?? null,
           recorder: c.recorder
             ? { state: c.recorder.status().state, segments: c.recorder.status().segments }
             : c.config.record.enabled && this.recordingPaused ? { state: 'paused', reason: 'storage_full' } : null,
         };
       }),
+      workers: this.supervision?.workersStatus() ?? null,
       storage: this.storageStatus(),
     };
   }
@@ -353,7 +361,7 @@ export class Agent {
 
   /** Waits until every camera's frames have ended (file sources without loop). */
   async idle(): Promise<void> {
-    await Promise.all(this.cameras.map((c) => c.running));
+    await this.supervision?.idle();
   }
 
   async close(): Promise<void> {
@@ -367,7 +375,7 @@ export class Agent {
     const giveUp = setTimeout(() => this.writes?.close(), SHUTDOWN_WRITES_MS);
     // Sources first so each pipeline sees its frames end and closes its open events.
     await Promise.all(this.cameras.map((c) => c.source.close()));
-    await Promise.all(this.cameras.map((c) => c.running));
+    await this.supervision?.close();
     await Promise.all(this.cameras.map((c) => c.recorder?.close()));
     this.alerts?.close();
     this.homeAssistant?.close();

@@ -1,13 +1,15 @@
 /**
- * `/health`: what the agent reports in `/api/status`, refreshed every few seconds: the storage
- * alarm first and large, disk use against its budget, the broker connection and the outbox
- * backlog, and each camera's state, frame rates, dropped frames and restarts.
+ * `/health`: what the agent reports in `/api/status`, refreshed every few seconds: the storage and
+ * analysis alarms first and large, disk use against its budget, the broker connection and the
+ * outbox backlog, the inference workers, and each camera's state, frame rates, dropped frames,
+ * restarts and analysis.
  */
 import '../shared/base.css';
 import '../live/live.css';
 import '../health/health.css';
 import { api } from '../shared/api.js';
 import { byId, el } from '../shared/dom.js';
+import { analysisFrom, stalledText, type AnalysisView, type CameraAnalysis } from '../health/analysis.js';
 import { formatBytes, storageFrom } from '../health/storage.js';
 import { localTime } from '../live/labels.js';
 import { topbar } from '../live/nav.js';
@@ -53,7 +55,37 @@ async function refresh(): Promise<void> {
   statusLine.textContent = `${s.site} — 起動 / started ${localTime(s.startedAt)}; 更新 / updated ${localTime(new Date().toISOString())}`;
   storage(s);
   broker(s);
-  cameras(s.cameras ?? []);
+  const analysis = analysisFrom(s);
+  analysisAlarm(analysis);
+  inference(analysis);
+  cameras(s.cameras ?? [], analysis);
+}
+
+function analysisAlarm(view: AnalysisView | null): void {
+  const alarm = byId('analysis-alarm');
+  const on = (view?.stalled.length ?? 0) > 0;
+  alarm.hidden = !on;
+  alarm.textContent = on ? stalledText(view!) : '';
+}
+
+function inference(view: AnalysisView | null): void {
+  const dl = byId('inference');
+  const w = view?.workers;
+  if (!w) {
+    dl.replaceChildren(el('dt', {}, '状態 / State'), el('dd', {}, '報告なし / not reported'));
+    return;
+  }
+  dl.replaceChildren(
+    el('dt', {}, 'ワーカー / Workers running'),
+    el('dd', { class: w.running < w.size ? 'bad' : 'good', id: 'workers-running' }, `${w.running} / ${w.size}`),
+    el('dt', {}, '再起動 / Respawns'), el('dd', { class: w.respawns > 0 ? 'bad' : '', id: 'workers-respawns' }, String(w.respawns)),
+  );
+}
+
+function analysisCell(a: CameraAnalysis | undefined): Node {
+  if (!a) return el('td', {}, '—');
+  const cls = a.state === 'running' ? 'good' : a.state === 'stalled' ? 'bad' : '';
+  return el('td', { class: cls }, a.reason ? `${a.state}: ${a.reason}` : a.state);
 }
 
 function storage(s: Status): void {
@@ -107,9 +139,11 @@ function broker(s: Status): void {
   );
 }
 
-function cameras(list: CameraStatus[]): void {
+function cameras(list: CameraStatus[], analysis: AnalysisView | null): void {
   const body = byId('camera-table').querySelector('tbody')!;
-  body.replaceChildren(...list.map((c) => el('tr', { 'data-camera': c.id },
+  body.replaceChildren(...list.map((c) => {
+    const a = analysis?.cameras.find((x) => x.camera === c.id);
+    return el('tr', { 'data-camera': c.id },
     el('th', { scope: 'row' }, c.id),
     el('td', { class: c.state === 'streaming' ? 'good' : c.state === 'ended' ? '' : 'bad' }, c.state),
     el('td', {}, `${c.fpsIn} / ${c.fpsOut}`),
@@ -117,8 +151,11 @@ function cameras(list: CameraStatus[]): void {
     el('td', { class: c.restarts > 0 ? 'bad' : '' }, String(c.restarts)),
     el('td', {}, c.lastFrameAt ? localTime(c.lastFrameAt) : '—'),
     el('td', {}, c.recorder ? `${c.recorder.state}, ${c.recorder.segments}` : '—'),
+    analysisCell(a),
+    el('td', { class: (a?.frameErrors ?? 0) > 0 || (a?.restarts ?? 0) > 0 ? 'bad' : '' }, a ? `${a.frameErrors} / ${a.restarts}` : '—'),
     el('td', {}, c.lastError ?? ''),
-  )));
+    );
+  }));
 }
 
 main().catch((err: unknown) => {

@@ -1,12 +1,13 @@
 /**
  * `/`: live pictures of the cameras this user may watch, the event timeline with its filters,
- * snapshots and clips, and the storage alarm when it is on. Plain DOM, a few small polls: it has
+ * snapshots and clips, and the storage and analysis alarms when they are on. Plain DOM, a few small polls: it has
  * to stay quick on a cheap handheld.
  */
 import '../shared/base.css';
 import '../live/live.css';
 import { api, ApiError } from '../shared/api.js';
 import { byId, el } from '../shared/dom.js';
+import { analysisFrom, stalledText } from '../health/analysis.js';
 import { formatBytes, storageFrom } from '../health/storage.js';
 import { BEHAVIOUR_LABEL, localTime } from '../live/labels.js';
 import { liveTiles, type LiveTile } from '../live/live-view.js';
@@ -55,7 +56,7 @@ async function loadEvents(): Promise<void> {
   }
 }
 
-/** Camera states on the tiles, and the storage alarm, from the agent's status. */
+/** Camera states on the tiles, and the storage and analysis alarms, from the agent's status. */
 async function loadStatus(): Promise<void> {
   let s: Record<string, unknown>;
   try {
@@ -75,6 +76,12 @@ async function loadStatus(): Promise<void> {
     ? `ディスクが一杯です / Storage full${storage.usedBytes !== null && storage.budgetBytes !== null ? `: ${formatBytes(storage.usedBytes)} / ${formatBytes(storage.budgetBytes)}` : ''} — `
     : '';
   if (storage?.full) alarm.append(el('a', { href: '/health' }, '状態 / Health'));
+  const analysis = analysisFrom(s);
+  const stalled = analysis !== null && analysis.stalled.length > 0;
+  const analysisAlarm = byId('analysis-alarm');
+  analysisAlarm.hidden = !stalled;
+  analysisAlarm.textContent = stalled ? `${stalledText(analysis)} — ` : '';
+  if (stalled) analysisAlarm.append(el('a', { href: '/health' }, '状態 / Health'));
 }
 
 const dialog = byId<HTMLDialogElement>('clip-dialog');

@@ -78,8 +78,22 @@ export const perceptionSchema = z
     maxPeople: z.int().min(1).max(50).default(6).describe('Pose is run on at most this many people per frame, largest first'),
     threads: z.int().min(1).max(64).default(1).describe('onnxruntime intra-op threads per worker'),
     workers: z.int().min(1).max(16).default(1).describe('Inference worker threads'),
+    workerRespawn: respawnSchema('A crashed inference worker')
+      .default({ initialSeconds: 1, maxSeconds: 60 })
+      .describe('A worker that dies is started again after a wait that doubles while it keeps dying'),
   })
   .strict();
+
+/** Capped, doubling waits before something that died is started again. */
+function respawnSchema(what: string) {
+  return z
+    .object({
+      initialSeconds: z.number().positive().max(600).default(1).describe(`${what} is started again after this long the first time`),
+      maxSeconds: z.number().positive().max(3600).default(60).describe('The wait doubles per failure up to this'),
+    })
+    .strict()
+    .refine((r) => r.maxSeconds >= r.initialSeconds, { message: 'maxSeconds must be at least initialSeconds', path: ['maxSeconds'] });
+}
 
 /**
  * Cross-field checks also run when other fields of the same object are invalid, so one run lists
@@ -297,6 +311,18 @@ export const httpSchema = z
   })
   .strict();
 
+/** Watching the cameras' analysis: when it counts as stalled, restarting it, telling systemd. */
+export const supervisorSchema = z
+  .object({
+    analysisStallSeconds: z.number().positive().max(3600).default(30)
+      .describe('A camera whose frames arrive but none is analysed for this long is stalled (analysis_stalled alarm)'),
+    pipelineRestart: respawnSchema("A camera's analysis loop that ended while its camera still streams")
+      .default({ initialSeconds: 1, maxSeconds: 60 }),
+    watchdog: z.boolean().default(true)
+      .describe('Under systemd (NOTIFY_SOCKET set): READY=1 once analysing, WATCHDOG=1 only while no camera is stalled, STATUS= a summary'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     version: z.literal(1).default(1).describe('Config format version'),
@@ -314,6 +340,7 @@ export const configSchema = z
     http: httpSchema.default(() => httpSchema.parse({})),
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
     retention: retentionSchema.default(() => retentionSchema.parse({})),
+    supervisor: supervisorSchema.default(() => supervisorSchema.parse({})),
     cameras: z.array(cameraSchema).default([]),
   })
   .strict()
@@ -330,3 +357,4 @@ export type MqttConfig = z.infer<typeof mqttSchema>;
 export type RetentionConfig = z.infer<typeof retentionSchema>;
 export type HttpConfig = z.infer<typeof httpSchema>;
 export type LoginLimits = z.infer<typeof loginLimitsSchema>;
+export type SupervisorConfig = z.infer<typeof supervisorSchema>;

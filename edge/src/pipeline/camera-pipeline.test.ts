@@ -17,7 +17,7 @@ import { createLogger } from '../log/logger.js';
 import type { AnalyzerPool } from './analyze/analyzer-pool.js';
 import { createPerception } from './analyze/perception.js';
 import type { BehaviourEvent } from './behaviours/types.js';
-import { CameraPipeline, type EventSink } from './camera-pipeline.js';
+import { CameraPipeline, type CameraFrame, type EventSink } from './camera-pipeline.js';
 
 const START = Date.UTC(2026, 10, 25, 1, 0, 0);
 const WHOLE_FRAME: [number, number][] = [[0, 0], [1, 0], [1, 1], [0, 1]];
@@ -82,6 +82,27 @@ describe('camera pipeline on real video', () => {
     ]), clip, 2);
     expect(sink.events.filter((e) => e.zoneId === 'control' && e.type === 'start').length).toBeGreaterThan(0);
     expect(sink.events.filter((e) => e.zoneId === 'cards')).toEqual([]);
+  });
+});
+
+describe('camera pipeline when frames fail', () => {
+  it('skips, counts and logs (rate-limited) frames the worker cannot analyse, and goes on', async () => {
+    const clip = stillClip(join(OPENCV_DATA, 'basketball1.png'), 5, join(dir, 'bad-frames.mp4'));
+    // Every third frame arrives cut short: the real worker rejects it ("Expected N bytes").
+    async function* damaged(): AsyncGenerator<CameraFrame> {
+      for await (const f of cameraFrames(clip, 2, 640, START)) yield f.seq % 3 === 0 ? { ...f, data: f.data.subarray(0, 10) } : f;
+    }
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('test', { level: 'info', write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const pipeline = new CameraPipeline(camera([]), { perception, sink: new CollectingSink(), log });
+    await pipeline.run(damaged());
+    expect(pipeline.stats.frameErrors).toBe(4); // seq 0, 3, 6, 9 of 10
+    expect(pipeline.stats.frames).toBe(6);
+    expect(pipeline.stats.lastFrameError).toMatch(/inference worker 0 could not analyse a 640x480 frame: Expected 921600 bytes/);
+    expect(pipeline.stats.analysedAtMs).not.toBeNull();
+    // One line for the first failure; the rest within the minute are only counted.
+    const errors = lines.filter((l) => l.msg === 'frame not analysed');
+    expect(errors).toEqual([expect.objectContaining({ camera: 'cam1', seq: 0, frameErrors: 1 })]);
   });
 });
 

@@ -34,6 +34,12 @@ export interface PipelineStats {
   analyseMs: number;
   trackMs: number;
   lastFrameAtMs: number | null;
+  /** Frames whose analysis failed (worker error or crash): skipped, the loop goes on. */
+  frameErrors: number;
+  /** The last analysis failure, for the status; null before the first. */
+  lastFrameError: string | null;
+  /** Wall-clock ms of the last frame analysed (frame times run ahead of it for files): the supervisor's stall clock. */
+  analysedAtMs: number | null;
 }
 
 /**
@@ -54,9 +60,13 @@ export interface CameraPipelineDeps {
   sink: EventSink;
   log: Logger;
   tracker?: Partial<TrackerOptions>;
+  /** Wall clock for `analysedAtMs` and the error log's rate limit (default Date.now). */
+  now?: () => number;
 }
 
 const EMA = 0.1;
+/** A failing worker fails every frame: one log line per this long, with the count since the last. */
+const FRAME_ERROR_LOG_MS = 60_000;
 
 export class CameraPipeline {
   private readonly tracker: PersonTracker;
@@ -67,7 +77,12 @@ export class CameraPipeline {
   /** Zones set by setZones() and not yet handed to the engine (that happens between two frames). */
   private pendingZones: readonly ZoneConfig[] | null = null;
   private latest: LiveFrame | null = null;
-  readonly stats: PipelineStats = { frames: 0, events: 0, analyseMs: 0, trackMs: 0, lastFrameAtMs: null };
+  readonly stats: PipelineStats = {
+    frames: 0, events: 0, analyseMs: 0, trackMs: 0, lastFrameAtMs: null, frameErrors: 0, lastFrameError: null, analysedAtMs: null,
+  };
+  private readonly now: () => number;
+  private errorLoggedAtMs = -Infinity;
+  private errorsUnlogged = 0;
 
   constructor(
     readonly camera: CameraConfig,
@@ -76,6 +91,7 @@ export class CameraPipeline {
     this.tracker = new PersonTracker(deps.tracker);
     this.engine = new BehaviourEngine({ id: camera.id, zones: camera.zones });
     this.zoneList = camera.zones;
+    this.now = deps.now ?? Date.now;
   }
 
   /** The zones in force (after setZones(), the new ones, even before the next frame applies them). */
@@ -108,7 +124,15 @@ export class CameraPipeline {
     await this.rollDay(frame);
     const t0 = performance.now();
     // The pixels stay here: a snapshot may need them after the worker has analysed the frame.
-    const analysis = await this.deps.perception.analyze(frame, { transfer: false });
+    let analysis: FrameAnalysis;
+    try {
+      analysis = await this.deps.perception.analyze(frame, { transfer: false });
+    } catch (err) {
+      // One bad frame or a crashed worker must not end the camera's analysis: the frame is
+      // skipped, counted, and the next one tried (the pool respawns dead workers).
+      this.frameFailed(frame, err);
+      return;
+    }
     const t1 = performance.now();
     const tracks = this.tracker.update(analysis.people, frame.ptsMs);
     const events = this.applyPendingZones(frame.atMs);
@@ -123,6 +147,7 @@ export class CameraPipeline {
     this.stats.analyseMs += EMA * (t1 - t0 - this.stats.analyseMs);
     this.stats.trackMs += EMA * (t2 - t1 - this.stats.trackMs);
     this.stats.lastFrameAtMs = frame.atMs;
+    this.stats.analysedAtMs = this.now();
     this.lastAtMs = frame.atMs;
     for (const event of events) await this.emit(event, frame);
   }
@@ -147,6 +172,21 @@ export class CameraPipeline {
       this.deps.log.info('daily track id reset', { camera: this.camera.id, day });
     }
     this.day = day;
+  }
+
+  private frameFailed(frame: CameraFrame, err: unknown): void {
+    this.stats.frameErrors += 1;
+    this.stats.lastFrameError = err instanceof Error ? err.message : String(err);
+    const now = this.now();
+    if (now - this.errorLoggedAtMs < FRAME_ERROR_LOG_MS) {
+      this.errorsUnlogged += 1;
+      return;
+    }
+    this.deps.log.error('frame not analysed', {
+      camera: this.camera.id, seq: frame.seq, frameErrors: this.stats.frameErrors, suppressed: this.errorsUnlogged, err,
+    });
+    this.errorLoggedAtMs = now;
+    this.errorsUnlogged = 0;
   }
 
   private applyPendingZones(atMs: number): BehaviourEvent[] {

@@ -2,9 +2,11 @@
  * The whole perception core on real photographs with the real converted models (prepared by the
  * global test setup), through the worker pool as production runs it.
  */
+import type { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Box, FrameAnalysis, PersonResult, RgbFrame } from '../types.js';
+import { waitUntil } from '../../../test/wait-until.js';
 import { startAnalyzerPool, type AnalyzerPool } from './analyzer-pool.js';
 
 const DATA = '/usr/share/doc/opencv-doc/examples/data';
@@ -119,4 +121,25 @@ describe('analyzer pool on real images (centernet + movenet-lightning)', () => {
     // The same person gives the same vector whether found or hinted.
     expect(Array.from(analysis.hinted![1]!.features!)).toEqual(Array.from(analysis.people[0]!.features!));
   });
+});
+
+describe('a real inference worker that dies', () => {
+  it('is replaced by one with fresh onnxruntime sessions that gives the same answer', async () => {
+    const workers: Worker[] = [];
+    const pool = await startAnalyzerPool({ threads: 1, respawnInitialMs: 200 }, { onWorkerReady: (_i, w) => workers.push(w) });
+    try {
+      const frame = await decode(`${DATA}/basketball1.png`);
+      const before = await pool.analyze(frame, { transfer: false });
+      // Ended between frames: a thread ended inside an onnxruntime run takes the whole process down
+      // (onnxruntime-node's Napi::Error), which only a supervisor outside it (systemd) survives.
+      await workers[0]!.terminate();
+      await waitUntil('the respawned worker', () => pool.running() === 1 && pool.respawns() === 1, 60_000);
+      const after = await pool.analyze(frame, { transfer: false });
+      expect(after.people.map((p) => p.box)).toEqual(before.people.map((p) => p.box));
+      expect(after.people[0]!.phone).toBe(before.people[0]!.phone);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.running()).toBe(0);
+  }, 120_000);
 });

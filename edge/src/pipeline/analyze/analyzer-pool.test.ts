@@ -2,55 +2,24 @@
  * The pool on tiny planted models: exercises worker start-up (from the .ts source through tsx),
  * frame transfer, result and error paths and shutdown, quickly and with known answers.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEYPOINT_NAMES, type RgbFrame } from '../types.js';
-import { plantedMovenet, plantedOutputsModel } from '../../../test/planted-models.js';
+import { createLogger } from '../../log/logger.js';
+import { waitUntil } from '../../../test/wait-until.js';
+import type { RgbFrame } from '../types.js';
+import { writePlantedAnalyzerModels } from '../../../test/planted-analyzer.js';
 import { startAnalyzerPool } from './analyzer-pool.js';
 import type { AnalyzerModels } from './frame-analyzer.js';
-
-const LABELS = ['person', 'cell phone'];
-const G = 16; // 64 px input, stride 4
 
 let dir: string;
 let models: AnalyzerModels;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mimamori-pool-'));
-  const heatmap = new Float32Array(G * G * 2);
-  const wh = new Float32Array(G * G * 4);
-  const plant = (row: number, col: number, c: number, score: number, ltrb: number[]): void => {
-    heatmap[(row * G + col) * 2 + c] = score;
-    wh.set(ltrb, (row * G + col) * 4);
-  };
-  plant(8, 8, 0, 0.9, [8, 24, 8, 24]); // big person: input [24, 8, 40, 56]
-  plant(8, 2, 0, 0.6, [4, 8, 4, 8]); // small person: input [4, 24, 12, 40]
-  plant(2, 8, 1, 0.3, [2, 2, 2, 2]); // phone
-  const detectorPath = join(dir, 'detector.onnx');
-  await writeFile(
-    detectorPath,
-    plantedOutputsModel({ name: 'images', dtype: 'float32', shape: [1, 64, 64, 3] }, [
-      { name: 'heatmap', shape: [1, G, G, 2], values: heatmap },
-      { name: 'wh', shape: [1, G, G, 4], values: wh },
-    ]),
-  );
-  // Every keypoint at the crop centre except the nose at the top-left quarter point.
-  const kp = new Float32Array(KEYPOINT_NAMES.length * 3);
-  for (let i = 0; i < KEYPOINT_NAMES.length; i++) kp.set([0.5, 0.5, 0.8], i * 3);
-  kp.set([0.25, 0.25, 0.9], 0);
-  const posePath = join(dir, 'pose.onnx');
-  await writeFile(posePath, plantedMovenet(kp));
-  models = {
-    detector: {
-      path: detectorPath,
-      decoder: 'centernet',
-      labels: LABELS,
-      input: { name: 'images', width: 64, height: 64, layout: 'NHWC', range: [0, 255], resize: 'stretch' },
-    },
-    pose: { path: posePath },
-  };
+  models = await writePlantedAnalyzerModels(dir);
 });
 
 afterAll(async () => {
@@ -105,5 +74,38 @@ describe('analyzer pool (planted models)', () => {
     await expect(startAnalyzerPool({ models: wrong })).rejects.toThrow(
       `inference worker 0 could not start: Model ${models.detector.path}: expected input 'input' but the model's inputs are: images`,
     );
+  });
+
+  it('starts a worker that died again after a backoff, counting the respawn', async () => {
+    const workers: Worker[] = [];
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('test', { level: 'info', write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const pool = await startAnalyzerPool({ models, workers: 1, respawnInitialMs: 300, respawnMaxMs: 5000 }, { log, onWorkerReady: (_i, w) => workers.push(w) });
+    try {
+      expect(pool.respawns()).toBe(0);
+      // A frame in flight on the worker when it dies is rejected, not left hanging.
+      const inFlight = pool.analyze(frame());
+      await workers[0]!.terminate();
+      await expect(inFlight).rejects.toThrow(/inference worker 0 exited with code 1/);
+      expect(pool.running()).toBe(0);
+      await expect(pool.analyze(frame())).rejects.toThrow('analyzer pool has no running inference workers');
+      await waitUntil('the worker to be started again', () => pool.running() === 1, 15_000);
+      expect(pool.respawns()).toBe(1);
+      expect(workers).toHaveLength(2);
+      await expect(pool.analyze(frame())).resolves.toMatchObject({ width: 128 });
+      expect(lines.map((l) => l.msg)).toEqual(['inference worker died', 'inference worker respawn scheduled', 'inference worker respawned']);
+      expect(lines[1]).toMatchObject({ worker: 0 });
+      // Dying again soon after the respawn: the wait doubles.
+      await workers[1]!.terminate();
+      await waitUntil('the second respawn to be scheduled', () => lines.filter((l) => l.msg === 'inference worker respawn scheduled').length === 2);
+      const [first, second] = lines.filter((l) => l.msg === 'inference worker respawn scheduled').map((l) => l.retryInMs as number);
+      expect(second!).toBeGreaterThan(first!);
+    } finally {
+      await pool.close();
+    }
+    // Closing while a respawn waits cancels it: nothing is left running.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(pool.running()).toBe(0);
+    expect(workers).toHaveLength(2);
   });
 });

@@ -7,6 +7,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FrameAnalysis, RgbFrame } from '../types.js';
 import type { PhoneRuleOptions } from '../phone/classify.js';
 import { perceptionSchema } from '../../config/schema.js';
+import type { Logger } from '../../log/logger.js';
+import { Backoff } from '../source/backoff.js';
 import type { AnalyzeRequest, AnalyzerModels, FrameAnalyzerOptions, PhoneMethod } from './frame-analyzer.js';
 import type { WorkerReply, WorkerRequest } from './inference-worker.js';
 
@@ -26,6 +28,20 @@ export interface AnalyzerPoolOptions {
   /** 'learned' needs `models.phoneHead` (the manifest's models include it). */
   phoneMethod?: PhoneMethod;
   closeUpFallback?: boolean;
+  /** First wait before a crashed worker is started again, ms; doubles per failed attempt. */
+  respawnInitialMs?: number;
+  /** Longest wait between respawn attempts, ms. */
+  respawnMaxMs?: number;
+}
+
+/** What the pool reports to and through, beside its settings. */
+export interface AnalyzerPoolRuntime {
+  log?: Logger;
+  /**
+   * Told each time a worker thread is ready (first start and every respawn). Tests end a worker
+   * for real through it (`worker.terminate()`, between frames), as a worker that dies would end.
+   */
+  onWorkerReady?: (index: number, worker: Worker) => void;
 }
 
 export interface AnalyzeOptions extends AnalyzeRequest {
@@ -40,6 +56,8 @@ export interface AnalyzerPool {
   readonly size: number;
   /** Worker threads still running (0 once close() has resolved). */
   running(): number;
+  /** Workers started again after a crash, over the life of the pool. */
+  respawns(): number;
   analyze(frame: RgbFrame, options?: AnalyzeOptions): Promise<FrameAnalysis>;
   /** Closes every worker's sessions and ends the threads; pending analyses are rejected. */
   close(): Promise<void>;
@@ -152,7 +170,7 @@ function startWorker(index: number, options: FrameAnalyzerOptions): Promise<Work
   });
 }
 
-export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}): Promise<AnalyzerPool> {
+export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}, runtime: AnalyzerPoolRuntime = {}): Promise<AnalyzerPool> {
   const count = options.workers ?? DEFAULTS.workers;
   if (!Number.isInteger(count) || count < 1) throw new Error(`Expected workers to be an integer of at least 1 but received ${count}`);
   const resolved = await resolveAnalyzerOptions(options);
@@ -163,12 +181,18 @@ export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}): Prom
     await Promise.all(handles.map((h) => h.worker.terminate()));
     throw failure.reason;
   }
+  const respawner = new WorkerRespawner(handles, resolved, {
+    initialMs: options.respawnInitialMs ?? DEFAULTS.workerRespawn.initialSeconds * 1000,
+    maxMs: options.respawnMaxMs ?? DEFAULTS.workerRespawn.maxSeconds * 1000,
+  }, runtime);
+  for (const h of handles) respawner.watch(h);
 
   let nextId = 0;
   let closed = false;
   return {
     size: count,
     running: () => handles.filter((h) => h.alive).length,
+    respawns: () => respawner.respawns,
     analyze(frame, analyzeOptions = {}) {
       if (closed) return Promise.reject(new Error('analyzer pool is closed'));
       const live = handles.filter((h) => h.alive);
@@ -192,9 +216,87 @@ export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}): Prom
     async close() {
       if (closed) return;
       closed = true;
+      // First, so no worker ending now is taken for a crash and started again.
+      await respawner.close();
       await Promise.all(handles.map((h) => closeWorker(h)));
     },
   };
+}
+
+/**
+ * Starts a worker again when it dies (its heap out of memory, an uncaught error; a native crash
+ * inside onnxruntime takes the whole process, which only systemd restarts), in the same slot, with backoff: a worker that cannot start (the model file gone bad) is retried ever more
+ * slowly instead of in a tight loop. Analyses on the dead worker have already been rejected.
+ */
+class WorkerRespawner {
+  respawns = 0;
+  private closed = false;
+  private readonly backoff: Backoff[];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly starting = new Set<Promise<void>>();
+  /** Up this long, a worker counts as healthy again. */
+  private readonly stableMs: number;
+
+  constructor(
+    private readonly handles: WorkerHandle[],
+    private readonly options: FrameAnalyzerOptions,
+    backoff: { initialMs: number; maxMs: number },
+    private readonly runtime: AnalyzerPoolRuntime,
+  ) {
+    this.backoff = handles.map(() => new Backoff({ ...backoff, jitter: 0.1 }));
+    this.stableMs = backoff.maxMs;
+  }
+
+  watch(handle: WorkerHandle): void {
+    const startedAt = Date.now();
+    this.runtime.onWorkerReady?.(handle.index, handle.worker);
+    void handle.exited.then((code) => {
+      if (this.closed) return;
+      // A worker that ran for a good while was healthy: its crash starts again from the short
+      // wait. One that dies soon after every start (a frame or model it cannot survive) backs off.
+      if (Date.now() - startedAt >= this.stableMs) this.backoff[handle.index]!.reset();
+      this.runtime.log?.error('inference worker died', { worker: handle.index, code });
+      this.schedule(handle.index);
+    });
+  }
+
+  private schedule(index: number): void {
+    if (this.closed) return;
+    const delayMs = this.backoff[index]!.next();
+    this.runtime.log?.info('inference worker respawn scheduled', { worker: index, retryInMs: delayMs });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const attempt = this.respawn(index).finally(() => this.starting.delete(attempt));
+      this.starting.add(attempt);
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private async respawn(index: number): Promise<void> {
+    let handle: WorkerHandle;
+    try {
+      handle = await startWorker(index, this.options);
+    } catch (err) {
+      this.runtime.log?.error('inference worker could not be started again', { worker: index, err });
+      this.schedule(index);
+      return;
+    }
+    if (this.closed) {
+      await handle.worker.terminate();
+      return;
+    }
+    this.handles[index] = handle;
+    this.respawns += 1;
+    this.runtime.log?.info('inference worker respawned', { worker: index, respawns: this.respawns });
+    this.watch(handle);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all([...this.starting]);
+  }
 }
 
 function packFrame(id: number, frame: RgbFrame, transfer: boolean, request: AnalyzeRequest): { message: WorkerRequest; transferList: ArrayBuffer[] } {

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import type { DetectorConfig, PerceptionConfig } from '../../config/schema.js';
 import { customDetectorModel, type DetectorModelOptions } from '../detect/detector.js';
-import { startAnalyzerPool, type AnalyzerPool, type AnalyzerPoolOptions } from './analyzer-pool.js';
+import { startAnalyzerPool, type AnalyzerPool, type AnalyzerPoolOptions, type AnalyzerPoolRuntime } from './analyzer-pool.js';
 import { modelsFromManifest } from './manifest-models.js';
 import { cardPathFor, loadPhoneHeadCard } from '../phone/phone-head-card.js';
 import type { PhoneHeadOptions } from '../phone/phone-head.js';
@@ -45,6 +45,8 @@ export async function analyzerOptionsFromConfig(config: PerceptionConfig): Promi
     closeUpFallback: config.closeUpFallback,
     phoneRule,
     phoneMethod: method,
+    respawnInitialMs: config.workerRespawn.initialSeconds * 1000,
+    respawnMaxMs: config.workerRespawn.maxSeconds * 1000,
   };
 }
 
@@ -66,6 +68,6 @@ function userOnnxDetector(d: DetectorConfig): DetectorModelOptions {
   return { ...model, input: { ...model.input, name: d.inputName } };
 }
 
-export async function createPerception(config: PerceptionConfig): Promise<AnalyzerPool> {
-  return startAnalyzerPool(await analyzerOptionsFromConfig(config));
+export async function createPerception(config: PerceptionConfig, runtime: AnalyzerPoolRuntime = {}): Promise<AnalyzerPool> {
+  return startAnalyzerPool(await analyzerOptionsFromConfig(config), runtime);
 }
