@@ -62,6 +62,7 @@ export class Agent {
   private publisher: OutboxPublisher | null = null;
   private pruner: OutboxPruner | null = null;
   private alerts: AlertDispatcher | null = null;
+  private acks: AckListener | null = null;
   private recorder: EventRecorder | null = null;
   private homeAssistant: HomeAssistantDiscovery | null = null;
   private retention: RetentionCleaner | null = null;
@@ -108,7 +109,8 @@ export class Agent {
       const ack = this.store?.acks.forEvent(id).at(-1);
       if (ack) live.acknowledged(ack);
     };
-    new AckListener(config.site, this.store, this.mqtt!, acked, log.child('acks'))
+    this.acks = new AckListener(config.site, this.store, this.mqtt!, acked, log.child('acks'), { clockSkewMs: config.alerts.ackClockSkewSeconds * 1000 });
+    this.acks
       .start()
       .catch((err: unknown) => log.error('ack subscription failed', { err }));
     if (config.mqtt.homeAssistant.enabled) {
@@ -343,6 +345,7 @@ export class Agent {
     await Promise.all(this.cameras.map((c) => c.running));
     await Promise.all(this.cameras.map((c) => c.recorder?.close()));
     this.alerts?.close();
+    this.acks?.close();
     this.homeAssistant?.close();
     this.pruner?.close();
     // The cameras' last event ends turned the relay off and resumed ATMs: give those a moment to

@@ -201,6 +201,8 @@ export const alertsSchema = z
       .describe('An unacknowledged clerk alert is sent again this often while its event lasts'),
     clerkResendMax: z.int().min(0).max(20).default(3)
       .describe('At most this many re-sends per clerk alert (0: never); a few reach a busy clerk, endless ones get ignored'),
+    ackClockSkewSeconds: z.number().min(0).max(3600).default(120)
+      .describe('An ack whose `at` is further ahead of the agent\'s clock than this is refused (device clocks drift a little; forged acks are dated anywhere)'),
     interlock: z
       .object({
         enabled: z.boolean().default(false)
