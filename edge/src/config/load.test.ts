@@ -103,6 +103,36 @@ describe('cameras and zones', () => {
   });
 });
 
+describe('zone outlines in a site file', () => {
+  it('refuses self-crossing, zero-area and repeated-corner polygons, each named by path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mimamori-config-zones-'));
+    const file = join(dir, 'site.yaml');
+    await writeFile(file, [
+      'site: store-001',
+      'cameras:',
+      '  - id: atm1',
+      '    source: rtsp://cam/1',
+      '    zones:',
+      '      - { id: ok, kind: register, polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] }',
+      '  - id: rack1',
+      '    source: rtsp://cam/2',
+      '    zones:',
+      '      - { id: bowtie, kind: emoney_rack, polygon: [[0, 0], [1, 1], [1, 0], [0, 1]] }',
+      '      - { id: line, kind: emoney_rack, polygon: [[0.1, 0.1], [0.5, 0.5], [0.9, 0.9]] }',
+      '      - { id: twice, kind: atm, atmId: atm1, polygon: [[0.2, 0.2], [0.8, 0.2], [0.8, 0.8], [0.2, 0.2], [0.2, 0.8]] }',
+      '',
+    ].join('\n'));
+    const err = await loadConfig(file).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      'cameras[1].zones[0].polygon: crosses itself: the edge from point 0 to 1 meets the edge from point 2 to 3 (list the corners in order around the zone)',
+      'cameras[1].zones[1].polygon: encloses no area: all its points lie on one line',
+      'cameras[1].zones[2].polygon: point 3 repeats point 0 ([0.2, 0.2]): give each corner once',
+    ]);
+    expect((err as Error).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: invalid config`));
+  });
+});
+
 describe('alerts and mqtt options', () => {
   it('has the interlock, relay reminders, Home Assistant and outbox defaults off or conservative', () => {
     const c = parseConfig({});

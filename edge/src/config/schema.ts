@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_PHONE_RULE } from '../pipeline/phone/classify.js';
+import { MAX_CHECKED_POINTS, polygonShapeProblem } from './polygon-shape.js';
 
 const score = z.number().min(0).max(1);
 
@@ -107,7 +108,12 @@ export const zoneSchema = z
   .object({
     id,
     kind: z.enum(ZONE_KINDS).describe('atm: space in front of an ATM; emoney_rack: prepaid/e-money card shelf'),
-    polygon: z.array(point).min(3, 'needs at least 3 points').describe('Corners in normalised coordinates [x, y], 0..1 of the frame'),
+    polygon: z.array(point).min(3, 'needs at least 3 points').max(MAX_CHECKED_POINTS, `at most ${MAX_CHECKED_POINTS} points`)
+      .superRefine((points, ctx) => {
+        const problem = polygonShapeProblem(points);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('Corners in normalised coordinates [x, y], 0..1 of the frame, in order around the zone: each once, edges not crossing'),
     atmId: id.optional().describe('ATM this zone is in front of (atm zones): names its warning topic and display'),
     membership: z.enum(['foot', 'overlap']).default('foot')
       .describe('A person is in the zone by the bottom-centre of their box (foot), or by box overlap'),
