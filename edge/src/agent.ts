@@ -3,11 +3,12 @@
  * analysis loop, recorder) and the HTTP status endpoint, and stops them in reverse order.
  * Constructors only assign; start() does the work; close() undoes it.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
 import { startApi, type ApiServer } from './api/server.js';
 import { LiveBus } from './api/live/live-bus.js';
 import { HttpError } from './api/http-error.js';
+import { ensureDataDir } from './config/data-dir.js';
 import type { CameraConfig, Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
 import type { AnalyzerPool } from './pipeline/analyze/analyzer-pool.js';
@@ -86,8 +87,7 @@ export class Agent {
     const { config, options } = this;
     const log = options.log;
     this.startedAt = Date.now();
-    const dataDir = resolve(config.dataDir);
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const dataDir = await ensureDataDir(config.dataDir);
     this.store = openStore(dataDir);
     // The evidence signing key exists from the first start, so its fingerprint can be published
     // (`mimamori keys show`) before the first export is ever needed.
