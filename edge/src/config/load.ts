@@ -44,7 +44,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 /** Which schema a file is held to: any command's site file, or the one `mimamori run` starts. */
 export type ConfigUse = 'site' | 'agent';
 
-/** Inline config (tools and tests): every key may be left to its default. */
+/** Validates `raw` with `schema`; the default lets every key fall back to its default (inline config: tools and tests). */
 export function parseConfig(raw: unknown, file = '(inline)', schema: z.ZodType<Config> = configSchema): Config {
   const result = schema.safeParse(raw ?? {});
   if (!result.success) {
