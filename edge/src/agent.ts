@@ -4,11 +4,12 @@
  * Constructors only assign; start() does the work; close() undoes it.
  */
 import { statfsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
 import { startApi, type ApiServer } from './api/server.js';
 import { LiveBus } from './api/live/live-bus.js';
 import { HttpError } from './api/http-error.js';
+import { ensureDataDir } from './config/data-dir.js';
 import type { CameraConfig, Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
 import type { AnalyzerPool, AnalyzerPoolRuntime } from './pipeline/analyze/analyzer-pool.js';
@@ -74,6 +75,7 @@ export class Agent {
   private publisher: OutboxPublisher | null = null;
   private pruner: OutboxPruner | null = null;
   private alerts: AlertDispatcher | null = null;
+  private acks: AckListener | null = null;
   private recorder: EventRecorder | null = null;
   private homeAssistant: HomeAssistantDiscovery | null = null;
   private retention: RetentionCleaner | null = null;
@@ -98,8 +100,7 @@ export class Agent {
     const { config, options } = this;
     const log = options.log;
     this.startedAt = Date.now();
-    const dataDir = resolve(config.dataDir);
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const dataDir = await ensureDataDir(config.dataDir);
     const reserve = new DiskReserve(dataDir, config.retention.reserveBytes);
     const writes = this.writes = new WriteGuard({ log: log.child('store'), reserve, onNoSpace: () => this.retention?.nudge() });
     // On a full disk even opening needs room (the WAL index file): the reserve gives it.
@@ -125,7 +126,8 @@ export class Agent {
       const ack = this.store?.acks.forEvent(id).at(-1);
       if (ack) live.acknowledged(ack);
     };
-    new AckListener(config.site, this.store, this.mqtt!, acked, log.child('acks'), writes)
+    this.acks = new AckListener(config.site, this.store, this.mqtt!, acked, log.child('acks'), { clockSkewMs: config.alerts.ackClockSkewSeconds * 1000, writes });
+    this.acks
       .start()
       .catch((err: unknown) => log.error('ack subscription failed', { err }));
     if (config.mqtt.homeAssistant.enabled) {
@@ -378,6 +380,7 @@ export class Agent {
     await this.supervision?.close();
     await Promise.all(this.cameras.map((c) => c.recorder?.close()));
     this.alerts?.close();
+    this.acks?.close();
     this.homeAssistant?.close();
     this.pruner?.close();
     // The cameras' last event ends turned the relay off and resumed ATMs: give those a moment to

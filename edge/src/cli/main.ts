@@ -5,7 +5,7 @@ import { readPackageVersion } from './package-version.js';
 const USAGE = `usage: mimamori <command> [options]
 
 commands:
-  run [--config site.yaml]      run the edge agent (cameras, tracking, behaviours, events, recording)
+  run --config site.yaml        run the edge agent (cameras, tracking, behaviours, events, recording)
   status [--config site.yaml]   cameras' state from the running agent
   events list --config <file>   stored events (--json for JSON lines)
   analyze <image-or-video...>   analyse files; --json for one JSON object per frame

@@ -28,6 +28,41 @@ describe('mimamori run / events list', () => {
     expect(r.stdout).not.toMatch(/running/);
   });
 
+  it('refuses an empty site file, showing the smallest valid one, and a missing --config', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mimamori-runempty-'));
+    const file = join(dir, 'site.yaml');
+    await writeFile(file, '');
+    const r = await runCli(['run', '--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}: invalid config\n  the file is empty\nThe smallest site file`);
+    expect(r.stderr).toContain('  site: store-001\n  cameras:\n    - id: atm1\n');
+    expect(r.stdout).not.toMatch(/running/);
+
+    const bare = await runCli(['run']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^mimamori run: --config <site\.yaml> is required\nusage: mimamori run --config <site\.yaml>/);
+    expect(bare.stdout).not.toMatch(/running/);
+  });
+
+  it('refuses a site without cameras, and a dataDir that is a file, naming the key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mimamori-runbasics-'));
+    const file = join(dir, 'site.yaml');
+    await writeFile(file, `site: store-001\ndataDir: ${join(dir, 'data')}\ncameras: []\n`);
+    const none = await runCli(['run', '--config', file]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('cameras: at least one camera is required, each with an id and a source');
+    expect(none.stdout).not.toMatch(/running/);
+
+    const notADir = join(dir, 'not-a-dir');
+    await writeFile(notADir, 'precious');
+    await writeFile(file, `site: store-001\ndataDir: ${notADir}\ncameras:\n  - { id: atm1, source: rtsp://127.0.0.1:1/x }\n`);
+    const r = await runCli(['run', '--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}: invalid config\n  dataDir: ${notADir} is a file, not a directory`);
+    expect(r.stderr).not.toMatch(/EEXIST|ENOTDIR/);
+    expect(r.stdout).not.toMatch(/running/);
+  });
+
   it('lists stored events as JSON lines with the documented fields', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mimamori-events-'));
     const dataDir = join(dir, 'data');

@@ -1,13 +1,15 @@
 /** `mimamori run`: the edge agent, until SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
 import { Agent } from '../agent.js';
-import { loadConfig, parseConfig } from '../config/load.js';
+import { loadConfig, SMALLEST_SITE_FILE } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 
-const HELP = `usage: mimamori run [--config <site.yaml>]
+const HELP = `usage: mimamori run --config <site.yaml>
 
 Starts one pipeline per configured camera and the local HTTP status endpoint; stops cleanly on
-SIGINT or SIGTERM. Without --config it runs the defaults (no cameras).`;
+SIGINT or SIGTERM. The site file names the site and at least one camera; the smallest one:
+
+${SMALLEST_SITE_FILE.replace(/^/gm, '  ')}`;
 
 export async function runRunCommand(argv: string[]): Promise<number> {
   let args;
@@ -21,10 +23,17 @@ export async function runRunCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  // Without a file there is nothing to watch: an agent on the defaults would look healthy and
+  // protect no one.
+  const file = args.values.config;
+  if (!file) {
+    console.error(`mimamori run: --config <site.yaml> is required\n${HELP}`);
+    return 2;
+  }
   // A bad config fails here, before any camera is opened, with every problem listed by path.
-  const config = args.values.config ? await loadConfig(args.values.config) : parseConfig({});
+  const config = await loadConfig(file, 'agent');
   const log = createLogger('mimamori');
-  const agent = new Agent(config, { log, ...(args.values.config ? { configFile: args.values.config } : {}) });
+  const agent = new Agent(config, { log, configFile: file });
   let stopping: Promise<void> | null = null;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -42,7 +51,7 @@ export async function runRunCommand(argv: string[]): Promise<number> {
   console.log(`mimamori: site ${config.site} running; dashboard ${agent.url} (status ${agent.url}api/status)`);
   if (!agent.hasUsers()) {
     // Nobody can log in to a fresh install until the first admin exists; say how, once.
-    console.log(`mimamori: no dashboard users yet: npx mimamori users add admin --role admin${args.values.config ? ` --config ${args.values.config}` : ''}`);
+    console.log(`mimamori: no dashboard users yet: npx mimamori users add admin --role admin --config ${file}`);
   }
   // Keep running until a signal, even when every file camera has ended.
   await new Promise<void>((resolve) => {

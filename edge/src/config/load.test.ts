@@ -1,8 +1,9 @@
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ConfigError, formatPath, loadConfig, parseConfig } from './load.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, formatPath, loadConfig, parseConfig, SMALLEST_SITE_FILE } from './load.js';
 
 describe('config', () => {
   it('fills every default from the schema', () => {
@@ -113,6 +114,103 @@ describe('cameras and zones', () => {
         'cameras[1].id: duplicate camera id "atm1"',
       ]));
     }
+  });
+});
+
+describe('what a site file must have', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  async function siteFile(text: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'mimamori-config-site-'));
+    dirs.push(dir);
+    const file = join(dir, 'site.yaml');
+    await writeFile(file, text);
+    return file;
+  }
+  const refusal = (p: Promise<unknown>): Promise<ConfigError> => p.then(() => expect.unreachable('the file was accepted'), (e: unknown) => {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  });
+
+  it('refuses an empty file, or one of comments only, showing the smallest valid site file', async () => {
+    for (const text of ['', '\n', '# to do: cameras\n']) {
+      const file = await siteFile(text);
+      for (const use of ['site', 'agent'] as const) {
+        const err = await refusal(loadConfig(file, use));
+        expect(err.problems).toEqual(['the file is empty']);
+        expect(err.message).toBe(`${file}: invalid config\n  the file is empty\nThe smallest site file (every other key has a default; see README.md "Configuration"):\n${SMALLEST_SITE_FILE.replace(/^/gm, '  ')}`);
+      }
+    }
+  });
+
+  it('requires the site id, saying what it is for', async () => {
+    const err = await refusal(loadConfig(await siteFile('cameras:\n  - { id: atm1, source: rtsp://cam/1 }\n')));
+    expect(err.problems).toEqual(['site: required: the store\'s id, e.g. "site: store-001" (it names MQTT topics and files)']);
+    expect(err.message).toContain(SMALLEST_SITE_FILE.replace(/^/gm, '  '));
+    const notAMap = await refusal(loadConfig(await siteFile('- site: store-001\n')));
+    expect(notAMap.problems).toEqual([expect.stringMatching(/^\(root\): .*object/)]);
+    expect(notAMap.message).toContain('The smallest site file');
+  });
+
+  it('requires a camera to run the agent, and lets other commands read a site without cameras', async () => {
+    const none = await siteFile('site: store-001\n');
+    expect((await refusal(loadConfig(none, 'agent'))).problems).toEqual(['cameras: required: at least one camera, each with an id and a source']);
+    const empty = await siteFile('site: store-001\ncameras: []\n');
+    const err = await refusal(loadConfig(empty, 'agent'));
+    expect(err.problems).toEqual(['cameras: at least one camera is required, each with an id and a source']);
+    expect(err.message).toContain('The smallest site file');
+    expect((await loadConfig(empty)).cameras).toEqual([]);
+    expect((await loadConfig(none)).site).toBe('store-001');
+    // The smallest file shown is itself accepted.
+    const smallest = await loadConfig(await siteFile(`${SMALLEST_SITE_FILE}\n`), 'agent');
+    expect(smallest).toMatchObject({ site: 'store-001', cameras: [{ id: 'atm1', enabled: true, zones: [] }] });
+  });
+
+  it('names dataDir and the path when it is a file, or under one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mimamori-config-datadir-'));
+    dirs.push(dir);
+    const notADir = join(dir, 'data');
+    await writeFile(notADir, 'I am a file');
+    const file = await siteFile(`site: store-001\ndataDir: ${notADir}\n`);
+    const err = await refusal(loadConfig(file));
+    expect(err.message).toBe(`${file}: invalid config\n  dataDir: ${notADir} is a file, not a directory`);
+    const under = await siteFile(`site: store-001\ndataDir: ${join(notADir, 'more', 'data')}\n`);
+    expect((await refusal(loadConfig(under))).problems).toEqual([`dataDir: ${join(notADir, 'more', 'data')} cannot be created: ${notADir} is a file, not a directory`]);
+    expect(readFileSync(notADir, 'utf8')).toBe('I am a file');
+    // Missing is fine: the agent creates it.
+    expect((await loadConfig(await siteFile(`site: store-001\ndataDir: ${join(dir, 'new', 'data')}\n`))).dataDir).toBe(join(dir, 'new', 'data'));
+  });
+});
+
+describe('zone outlines in a site file', () => {
+  it('refuses self-crossing, zero-area and repeated-corner polygons, each named by path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mimamori-config-zones-'));
+    const file = join(dir, 'site.yaml');
+    await writeFile(file, [
+      'site: store-001',
+      'cameras:',
+      '  - id: atm1',
+      '    source: rtsp://cam/1',
+      '    zones:',
+      '      - { id: ok, kind: register, polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] }',
+      '  - id: rack1',
+      '    source: rtsp://cam/2',
+      '    zones:',
+      '      - { id: bowtie, kind: emoney_rack, polygon: [[0, 0], [1, 1], [1, 0], [0, 1]] }',
+      '      - { id: line, kind: emoney_rack, polygon: [[0.1, 0.1], [0.5, 0.5], [0.9, 0.9]] }',
+      '      - { id: twice, kind: atm, atmId: atm1, polygon: [[0.2, 0.2], [0.8, 0.2], [0.8, 0.8], [0.2, 0.2], [0.2, 0.8]] }',
+      '',
+    ].join('\n'));
+    const err = await loadConfig(file).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      'cameras[1].zones[0].polygon: crosses itself: the edge from point 0 to 1 meets the edge from point 2 to 3 (list the corners in order around the zone)',
+      'cameras[1].zones[1].polygon: encloses no area: all its points lie on one line',
+      'cameras[1].zones[2].polygon: point 3 repeats point 0 ([0.2, 0.2]): give each corner once',
+    ]);
+    expect((err as Error).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: invalid config`));
   });
 });
 

@@ -55,20 +55,22 @@ describe('rewriteZones', () => {
     const broken = SAMPLE.replace('analysis: { fps: 5, width: 640 }', 'analysis: { fps: 500, width: 640 }');
     expect(() => rewriteZones('site.yaml', broken, 'street', [CARDS])).toThrow(/cameras\[0\]\.analysis\.fps/);
     expect(() => rewriteZones('site.yaml', 'cameras: [', 'street', [CARDS])).toThrow(/not valid YAML/);
+    // What `mimamori run` would refuse at the next start is refused now.
+    expect(() => rewriteZones('site.yaml', SAMPLE.replace('site: sample-store\n', ''), 'street', [CARDS])).toThrow(/site: required/);
   });
 
   it('turns an empty `zones: []` and a camera without zones into one zone per line', () => {
-    const text = 'cameras:\n  - id: c1\n    source: x\n    zones: []\n  - id: c2\n    source: y\n';
+    const text = 'site: s1\ncameras:\n  - id: c1\n    source: x\n    zones: []\n  - id: c2\n    source: y\n';
     const z1 = zone({ id: 'z1', kind: 'register', polygon: [[0, 0], [1, 0], [1, 1]] });
-    expect(rewriteZones('b.yaml', text, 'c1', [z1])).toBe('cameras:\n  - id: c1\n    source: x\n    zones:\n      - {id: z1, kind: register, polygon: [[0, 0], [1, 0], [1, 1]]}\n  - id: c2\n    source: y\n');
+    expect(rewriteZones('b.yaml', text, 'c1', [z1])).toBe('site: s1\ncameras:\n  - id: c1\n    source: x\n    zones:\n      - {id: z1, kind: register, polygon: [[0, 0], [1, 0], [1, 1]]}\n  - id: c2\n    source: y\n');
     expect(rewriteZones('b.yaml', text, 'c2', [z1])).toBe(`${text}    zones:\n      - {id: z1, kind: register, polygon: [[0, 0], [1, 0], [1, 1]]}\n`);
     // A blank line after a block of zones stays.
-    const spaced = 'cameras:\n  - id: c1\n    source: x\n    zones:\n      - {id: z1, kind: register, polygon: [[0, 0], [1, 0], [1, 1]]}\n\n  - id: c2\n    source: y\n';
+    const spaced = 'site: s1\ncameras:\n  - id: c1\n    source: x\n    zones:\n      - {id: z1, kind: register, polygon: [[0, 0], [1, 0], [1, 1]]}\n\n  - id: c2\n    source: y\n';
     expect(rewriteZones('b.yaml', spaced, 'c1', [{ ...z1, polygon: [[0, 0], [1, 0], [0.5, 1]] }])).toBe(spaced.replace('[1, 1]]}', '[0.5, 1]]}'));
   });
 
   it('writes block-style zones in block style', () => {
-    const text = 'cameras:\n  - id: c1\n    source: x\n    zones:\n      # keep me\n      - id: z1\n        kind: register\n        polygon: [[0, 0], [1, 0], [1, 1]]\n';
+    const text = 'site: s1\ncameras:\n  - id: c1\n    source: x\n    zones:\n      # keep me\n      - id: z1\n        kind: register\n        polygon: [[0, 0], [1, 0], [1, 1]]\n';
     const out = rewriteZones('b.yaml', text, 'c1', [
       zone({ id: 'z1', kind: 'register', polygon: [[0, 0], [1, 0], [1, 1]] }),
       zone({ id: 'z2', kind: 'register', polygon: [[0, 0], [1, 0], [1, 1]] }),

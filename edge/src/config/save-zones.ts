@@ -13,7 +13,7 @@ import { copyFile, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { formatIssues } from './load.js';
-import { configSchema, zoneSchema, type ZoneConfig } from './schema.js';
+import { agentConfigSchema, zoneSchema, type ZoneConfig } from './schema.js';
 
 /** The file cannot take the change as it stands (missing camera, invalid YAML or other problems in it). */
 export class ConfigFileError extends Error {
@@ -218,7 +218,7 @@ function zoneNode(doc: Document, wanted: Record<string, unknown>, flow: boolean)
  * file that another edit left invalid is not made the agent's problem at its next restart.
  */
 function checkResult(file: string, text: string, cameraId: string, zones: readonly ZoneConfig[]): void {
-  const result = configSchema.safeParse(parseDocument(text).toJS() ?? {});
+  const result = agentConfigSchema.safeParse(parseDocument(text).toJS() ?? {});
   if (!result.success) {
     throw new ConfigFileError(file, `the file has other problems, fix them first: ${formatIssues(result.error.issues).join('; ')}`);
   }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_PHONE_RULE } from '../pipeline/phone/classify.js';
+import { MAX_CHECKED_POINTS, polygonShapeProblem } from './polygon-shape.js';
 
 const score = z.number().min(0).max(1);
 
@@ -111,7 +112,9 @@ function reportDuplicateIds(items: readonly { id: string }[], key: string, what:
   });
 }
 
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" and "_" only (used in MQTT topics and file names)');
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const ID_RULE = 'letters, digits, "-" and "_" only (used in MQTT topics and file names)';
+const id = z.string().regex(ID_PATTERN, ID_RULE);
 const unit = z.number().min(0).max(1);
 const point = z.tuple([unit, unit]);
 
@@ -121,7 +124,12 @@ export const zoneSchema = z
   .object({
     id,
     kind: z.enum(ZONE_KINDS).describe('atm: space in front of an ATM; emoney_rack: prepaid/e-money card shelf'),
-    polygon: z.array(point).min(3, 'needs at least 3 points').describe('Corners in normalised coordinates [x, y], 0..1 of the frame'),
+    polygon: z.array(point).min(3, 'needs at least 3 points').max(MAX_CHECKED_POINTS, `at most ${MAX_CHECKED_POINTS} points`)
+      .superRefine((points, ctx) => {
+        const problem = polygonShapeProblem(points);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('Corners in normalised coordinates [x, y], 0..1 of the frame, in order around the zone: each once, edges not crossing'),
     atmId: id.optional().describe('ATM this zone is in front of (atm zones): names its warning topic and display'),
     membership: z.enum(['foot', 'overlap']).default('foot')
       .describe('A person is in the zone by the bottom-centre of their box (foot), or by box overlap'),
@@ -215,6 +223,8 @@ export const alertsSchema = z
       .describe('An unacknowledged clerk alert is sent again this often while its event lasts'),
     clerkResendMax: z.int().min(0).max(20).default(3)
       .describe('At most this many re-sends per clerk alert (0: never); a few reach a busy clerk, endless ones get ignored'),
+    ackClockSkewSeconds: z.number().min(0).max(3600).default(120)
+      .describe('An ack whose `at` is further ahead of the agent\'s clock than this is refused (device clocks drift a little; forged acks are dated anywhere)'),
     interlock: z
       .object({
         enabled: z.boolean().default(false)
@@ -323,28 +333,60 @@ export const supervisorSchema = z
   })
   .strict();
 
-export const configSchema = z
-  .object({
-    version: z.literal(1).default(1).describe('Config format version'),
-    site: id.default('site'),
-    dataDir: z.string().min(1).default('./data'),
-    ffmpeg: z
-      .object({
-        ffmpegPath: z.string().min(1).optional().describe('ffmpeg binary; default FFMPEG_PATH, then PATH, then the npm package'),
-        ffprobePath: z.string().min(1).optional().describe('ffprobe binary; default FFPROBE_PATH, then PATH, then the npm package'),
-      })
-      .strict()
-      .default({}),
-    perception: perceptionSchema.default(perceptionSchema.parse({})),
-    mqtt: mqttSchema.default(() => mqttSchema.parse({})),
-    http: httpSchema.default(() => httpSchema.parse({})),
-    alerts: alertsSchema.default(() => alertsSchema.parse({})),
-    retention: retentionSchema.default(() => retentionSchema.parse({})),
-    supervisor: supervisorSchema.default(() => supervisorSchema.parse({})),
-    cameras: z.array(cameraSchema).default([]),
-  })
-  .strict()
-  .superRefine((c, ctx) => reportDuplicateIds(c.cameras, 'cameras', 'camera', ctx), EVEN_WITH_OTHER_ISSUES);
+const configShape = {
+  version: z.literal(1).default(1).describe('Config format version'),
+  site: id.default('site'),
+  dataDir: z.string().min(1).default('./data').describe('Database, snapshots, recordings and keys; relative to the working directory'),
+  ffmpeg: z
+    .object({
+      ffmpegPath: z.string().min(1).optional().describe('ffmpeg binary; default FFMPEG_PATH, then PATH, then the npm package'),
+      ffprobePath: z.string().min(1).optional().describe('ffprobe binary; default FFPROBE_PATH, then PATH, then the npm package'),
+    })
+    .strict()
+    .default({}),
+  perception: perceptionSchema.default(perceptionSchema.parse({})),
+  mqtt: mqttSchema.default(() => mqttSchema.parse({})),
+  http: httpSchema.default(() => httpSchema.parse({})),
+  alerts: alertsSchema.default(() => alertsSchema.parse({})),
+  retention: retentionSchema.default(() => retentionSchema.parse({})),
+  supervisor: supervisorSchema.default(() => supervisorSchema.parse({})),
+  cameras: z.array(cameraSchema).default([]),
+};
+
+function configObject<S extends z.ZodRawShape>(shape: S) {
+  return z
+    .object(shape)
+    .strict()
+    .superRefine((c, ctx) => reportDuplicateIds((c as { cameras: { id: string }[] }).cameras, 'cameras', 'camera', ctx), EVEN_WITH_OTHER_ISSUES);
+}
+
+/** Every key with its default: for tools that need perception settings without a site (analyze, eval, train) and for tests. */
+export const configSchema = configObject(configShape);
+
+const missing = (what: string) => (issue: { input: unknown }): string | undefined => (issue.input === undefined ? `required: ${what}` : undefined);
+
+/**
+ * A site's config file, as every command that takes `--config` reads it. The site id has no
+ * default here: it names the MQTT topics, broker users and evidence bundles, and two stores left
+ * on a default id would mix their alerts on a shared broker.
+ */
+export const siteFileSchema = configObject({
+  ...configShape,
+  site: z.string({ error: missing('the store\'s id, e.g. "site: store-001" (it names MQTT topics and files)') })
+    .regex(ID_PATTERN, ID_RULE),
+});
+
+/**
+ * What `mimamori run` starts: a site file with at least one camera. An agent with nothing to
+ * watch is a mistake (an empty or wrong file), not a mode: it would sit on the default ports
+ * looking healthy while protecting no one.
+ */
+export const agentConfigSchema = configObject({
+  ...configShape,
+  site: siteFileSchema.shape.site,
+  cameras: z.array(cameraSchema, { error: missing('at least one camera, each with an id and a source') })
+    .min(1, 'at least one camera is required, each with an id and a source'),
+});
 
 export type Config = z.infer<typeof configSchema>;
 export type PerceptionConfig = z.infer<typeof perceptionSchema>;

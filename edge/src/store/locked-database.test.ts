@@ -48,7 +48,7 @@ describe('a database locked by another process past busy_timeout', () => {
     const recorded: RecordedEvent[] = [];
     const recorder = new EventRecorder(store, log, (e) => recorded.push(e), writes);
     const acked: string[] = [];
-    await new AckListener(SITE, store, connection, (id) => acked.push(id), log, writes).start();
+    await new AckListener(SITE, store, connection, (id) => acked.push(id), log, { writes }).start();
 
     const subscriber = await mqtt.connectAsync(broker.url);
     cleanups.push(() => subscriber.endAsync());

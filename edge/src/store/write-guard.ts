@@ -46,7 +46,7 @@ export class WriteGuard {
 
   constructor(options: WriteGuardOptions) {
     this.#log = options.log;
-    this.#limited = new RateLimitedLog(options.log);
+    this.#limited = new RateLimitedLog(options.log, { intervalMs: 60_000 });
     this.#reserve = options.reserve ?? null;
     this.#onNoSpace = options.onNoSpace ?? (() => {});
     this.#stepBytes = options.releaseStepBytes ?? Math.max(64 * 1024, Math.ceil((this.#reserve?.targetBytes ?? 0) / 4));

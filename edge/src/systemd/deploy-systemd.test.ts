@@ -94,7 +94,7 @@ describe('the agent under a NOTIFY_SOCKET', () => {
       `dataDir: ${join(dir, 'data')}`,
       'http: { host: 127.0.0.1, port: 0 }',
       'mqtt: { embedded: { host: 127.0.0.1, port: 0, wsPort: 0 } }',
-      'cameras: []',
+      "cameras: [{ id: cam1, source: /dev/null, enabled: false }]",
       '',
     ].join('\n'));
     let stderr = '';

@@ -122,6 +122,36 @@ describe('PUT /api/cameras/:id/zones', () => {
     await app.close();
   });
 
+  it('refuses outlines that cross themselves, have no area or repeat a corner, naming each by path, and leaves the file alone', async () => {
+    const store = newStore();
+    const { file, pipeline, ctx } = await site(store);
+    const app = buildApi(ctx);
+    const admin = await logInAs(app, store, 'admin');
+    const put = (zones: unknown[]) => app.inject({ method: 'PUT', url: '/api/cameras/rack1/zones', headers: { cookie: admin }, payload: { zones } });
+
+    const res = await put([
+      { id: 'cards', kind: 'emoney_rack', polygon: [[0.1, 0.1], [0.4, 0.1], [0.4, 0.9]] },
+      { id: 'bowtie', kind: 'emoney_rack', polygon: [[0, 0], [1, 1], [1, 0], [0, 1]] },
+      { id: 'line', kind: 'register', polygon: [[0, 0.5], [0.5, 0.5], [1, 0.5]] },
+      { id: 'twice', kind: 'register', polygon: [[0.2, 0.2], [0.8, 0.2], [0.2, 0.2], [0.5, 0.9]] },
+    ]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: string }>().error.split('; ')).toEqual([
+      'zones[1].polygon: crosses itself: the edge from point 0 to 1 meets the edge from point 2 to 3 (list the corners in order around the zone)',
+      'zones[2].polygon: encloses no area: all its points lie on one line',
+      'zones[3].polygon: point 2 repeats point 0 ([0.2, 0.2]): give each corner once',
+    ]);
+
+    // Corners the editor placed apart that the file's 4 decimals would merge.
+    const merged = await put([{ id: 'cards', kind: 'emoney_rack', polygon: [[0.10001, 0.1], [0.10004, 0.1], [0.4, 0.1], [0.4, 0.9]] }]);
+    expect(merged.statusCode).toBe(400);
+    expect(merged.json()).toEqual({ error: 'zones[0].polygon: point 1 repeats point 0 ([0.1, 0.1]): give each corner once (coordinates rounded to 4 decimals)' });
+
+    expect(readFileSync(file, 'utf8')).toBe(SITE);
+    expect(pipeline.zones.map((z) => z.polygon)).toEqual([[[0.1, 0.1], [0.4, 0.1], [0.4, 0.9]]]);
+    await app.close();
+  });
+
   it('lets only admins save', async () => {
     const store = newStore();
     const { file, ctx } = await site(store);

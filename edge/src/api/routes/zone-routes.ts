@@ -1,7 +1,7 @@
 /**
  * `PUT /api/cameras/:id/zones` (admin): the zones editor's save. The body is checked with the same
- * zone schema as the config file, errors named by path as at start
- * (`zones[0].polygon: needs at least 3 points`); the zones are written into the site's YAML file
+ * zone schema as the config file (outline included: no repeated corners, no zero area, no crossing
+ * edges), errors named by path as at start (`zones[0].polygon: needs at least 3 points`); the zones are written into the site's YAML file
  * (comments kept, a backup beside it; config/save-zones.ts) and then applied to the running camera
  * from its next frame, without a restart. File first: a change the agent runs with but could not
  * write would silently vanish at the next restart.
@@ -43,6 +43,10 @@ export function registerZoneRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const parsed = zonesBody.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError(400, formatIssues(parsed.error.issues).join('; '));
     const zones = roundZones(parsed.data.zones);
+    // Rounding to what the file keeps can merge two close corners or flatten a sliver: the zone
+    // the agent would run must itself pass, or the file check would blame "other problems".
+    const rounded = zonesBody.safeParse({ zones });
+    if (!rounded.success) throw new HttpError(400, `${formatIssues(rounded.error.issues).join('; ')} (coordinates rounded to 4 decimals)`);
     try {
       await saveCameraZones(file, id, zones);
     } catch (err) {

@@ -94,7 +94,9 @@ async function startAgentSide(url: string, clock: { now: number }) {
   });
   publisher.start();
   alerts.start();
-  await new AckListener(SITE, store, connection, (id) => alerts.acknowledged(id), log).start();
+  const acks = new AckListener(SITE, store, connection, (id) => alerts.acknowledged(id), log);
+  cleanups.push(() => acks.close());
+  await acks.start();
   await homeAssistant.start();
   const recorder = new EventRecorder(store, log, (e) => {
     alerts.handle(e);
