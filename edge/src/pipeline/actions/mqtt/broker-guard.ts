@@ -1,0 +1,167 @@
+/**
+ * Who gets into the embedded broker and what they may do there. Every client logs in: with a
+ * username and password from the credentials file, or, for the dashboard in a browser, with its
+ * login session (the session cookie on the WebSocket upgrade, from a page of an allowed Origin).
+ * Each user then has the rights of its role in broker-acl.ts, checked on every publish, every
+ * subscription and every message delivered.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import { sessionToken } from '../../../api/auth/guard.js';
+import type { Logger } from '../../../log/logger.js';
+import { aclFor, mayPublish, mayReceive, maySubscribe, type AclContext, type AclRule } from './broker-acl.js';
+import { passwordMatches, type BrokerCredentials } from './broker-credentials.js';
+import { RefusalLog } from './refusal-log.js';
+
+export interface BrowserAccess {
+  /**
+   * Origins (`http://host:port`) whose pages may open the WebSocket: the agent's own dashboard.
+   * Asked at every upgrade, because the HTTP port is bound after the broker starts.
+   */
+  allowedOrigins(): readonly string[];
+  /** The broker user a live dashboard session acts as (broker-acl.ts), or null. */
+  sessionUser(token: string): string | null;
+}
+
+export interface BrokerGuardOptions {
+  readonly acl: AclContext;
+  readonly credentials: BrokerCredentials;
+  /** Without it the WebSocket takes no browser (Origin-bearing) client at all. */
+  readonly browser?: BrowserAccess;
+  readonly log: Logger;
+}
+
+export type UpgradeVerdict = { readonly ok: true } | { readonly ok: false; readonly code: number; readonly reason: string };
+
+interface Identity {
+  readonly user: string;
+  readonly rules: readonly AclRule[];
+  /** For a browser client: the session it acts under, which must stay live. */
+  readonly session: string | null;
+}
+
+type AuthHooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
+
+// MQTT 3.1.1 CONNACK codes.
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+function authError(message: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+function originOf(value: string): string | null {
+  try {
+    const origin = new URL(value).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+function remoteAddress(client: Client): string | undefined {
+  return client.req?.socket.remoteAddress ?? (client.conn as { remoteAddress?: string }).remoteAddress;
+}
+
+export class BrokerGuard {
+  /** Browser upgrades that passed verifyUpgrade, with the user their session acts as. */
+  private readonly sessions = new WeakMap<IncomingMessage, { token: string; user: string }>();
+  private readonly identities = new WeakMap<Client, Identity>();
+  private readonly refusals: RefusalLog;
+
+  constructor(private readonly options: BrokerGuardOptions) {
+    this.refusals = new RefusalLog(options.log);
+  }
+
+  /**
+   * A WebSocket upgrade. Without an Origin header it is no browser: it may go on and must log in
+   * with a password like a TCP client. A browser page must come from an allowed origin (another
+   * site's page could otherwise use the visitor's cookie) and bring a live dashboard session.
+   */
+  verifyUpgrade(req: IncomingMessage): UpgradeVerdict {
+    const header = req.headers.origin;
+    if (header === undefined) return { ok: true };
+    const origin = originOf(header);
+    const browser = this.options.browser;
+    const allowed = browser?.allowedOrigins().map(originOf) ?? [];
+    const ip = req.socket.remoteAddress;
+    if (origin === null || !allowed.includes(origin)) {
+      this.refusals.refused('mqtt websocket refused: origin not allowed', header, { origin: header, allowed, ip });
+      return { ok: false, code: 403, reason: 'origin not allowed' };
+    }
+    const token = sessionToken(req);
+    const user = token && browser ? browser.sessionUser(token) : null;
+    if (!token || !user) {
+      this.refusals.refused('mqtt websocket refused: no dashboard session with MQTT rights', origin, { origin, ip });
+      return { ok: false, code: 401, reason: 'log in to the dashboard as clerk or admin first' };
+    }
+    this.sessions.set(req, { token, user });
+    return { ok: true };
+  }
+
+  hooks(): AuthHooks {
+    return {
+      authenticate: (client, username, password, done) => {
+        const login = this.login(client, username, password);
+        if ('error' in login) {
+          this.refusals.refused('mqtt login refused', username ?? '', { user: username ?? null, clientId: client.id, ip: remoteAddress(client), reason: login.error.message });
+          done(login.error, false);
+          return;
+        }
+        this.identities.set(client, login);
+        done(null, true);
+      },
+      authorizePublish: (client, packet, done) => {
+        // Aedes itself (no client) publishes only $SYS housekeeping, which no role may read.
+        if (client === null) return done(null);
+        const identity = this.current(client);
+        if (!identity || !mayPublish(identity.rules, packet.topic)) {
+          this.refusals.refused('mqtt publish refused', `${identity?.user ?? ''}\0${packet.topic}`, { user: identity?.user ?? null, clientId: client.id, topic: packet.topic });
+          return done(new Error(`not authorized to publish to ${packet.topic}`));
+        }
+        done(null);
+      },
+      authorizeSubscribe: (client, sub, done) => {
+        const identity = this.current(client);
+        if (!identity || !maySubscribe(identity.rules, sub.topic)) {
+          this.refusals.refused('mqtt subscription refused', `${identity?.user ?? ''}\0${sub.topic}`, { user: identity?.user ?? null, clientId: client.id, topic: sub.topic });
+          // A null subscription is a failure code (0x80) in the SUBACK; the connection stays.
+          return done(null, null);
+        }
+        done(null, sub);
+      },
+      authorizeForward: (client, packet) => {
+        const identity = this.current(client);
+        return identity && mayReceive(identity.rules, packet.topic) ? packet : null;
+      },
+    };
+  }
+
+  private login(client: Client, username: string | undefined, password: Buffer | undefined): Identity | { error: AuthenticateError } {
+    const { acl, credentials } = this.options;
+    const session = client.req ? this.sessions.get(client.req) : undefined;
+    // A browser is who its session says, whatever name it sends in CONNECT.
+    const user = session?.user ?? username;
+    if (user === undefined || user === '') return { error: authError('a username and password are required', NOT_AUTHORIZED) };
+    if (!session && !passwordMatches(credentials, user, password)) return { error: authError('bad username or password', BAD_USERNAME_OR_PASSWORD) };
+    const rules = aclFor(acl, user);
+    if (!rules) return { error: authError(`"${user}" has no role on site ${acl.site}`, NOT_AUTHORIZED) };
+    return { user, rules, session: session?.token ?? null };
+  }
+
+  /**
+   * The client's identity while it is still valid: a browser client loses its rights when its
+   * dashboard session ends (logout, expiry, user disabled), and is disconnected then.
+   */
+  private current(client: Client): Identity | null {
+    const identity = this.identities.get(client);
+    if (!identity) return null;
+    if (identity.session !== null && this.options.browser?.sessionUser(identity.session) !== identity.user) {
+      this.identities.delete(client);
+      this.options.log.info('mqtt websocket closed: dashboard session ended', { user: identity.user, clientId: client.id });
+      setImmediate(() => client.close());
+      return null;
+    }
+    return identity;
+  }
+}
