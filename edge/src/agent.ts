@@ -331,6 +331,11 @@ export class Agent {
     return this.config.mqtt.url ?? this.broker?.url ?? null;
   }
 
+  /** The embedded broker's WebSocket for browser clients (null with an external broker). */
+  get mqttWsUrl(): string | null {
+    return this.broker?.wsUrl ?? null;
+  }
+
   /** Waits until every camera's frames have ended (file sources without loop). */
   async idle(): Promise<void> {
     await Promise.all(this.cameras.map((c) => c.running));
