@@ -86,7 +86,7 @@ export class BrokerGuard {
     const allowed = browser?.allowedOrigins().map(originOf) ?? [];
     const ip = req.socket.remoteAddress;
     if (origin === null || !allowed.includes(origin)) {
-      this.refusals.refused('mqtt websocket refused: origin not allowed', header, { origin: header, allowed, ip });
+      this.refusals.refused('mqtt websocket refused: origin not allowed', ip ?? '', { origin: header, allowed, ip });
       return { ok: false, code: 403, reason: 'origin not allowed' };
     }
     const token = sessionToken(req);
@@ -104,7 +104,11 @@ export class BrokerGuard {
       authenticate: (client, username, password, done) => {
         const login = this.login(client, username, password);
         if ('error' in login) {
-          this.refusals.refused('mqtt login refused', username ?? '', { user: username ?? null, clientId: client.id, ip: remoteAddress(client), reason: login.error.message });
+          const ip = remoteAddress(client);
+          // Keyed by the site's own users (a device with an old password), or else by address: a
+          // scan of made-up names must not be one line per name.
+          const key = username !== undefined && Object.hasOwn(this.options.credentials, username) ? username : `unknown user from ${ip}`;
+          this.refusals.refused('mqtt login refused', key, { user: username ?? null, clientId: client.id, ip, reason: login.error.message });
           done(login.error, false);
           return;
         }
@@ -116,7 +120,8 @@ export class BrokerGuard {
         if (client === null) return done(null);
         const identity = this.current(client);
         if (!identity || !mayPublish(identity.rules, packet.topic)) {
-          this.refusals.refused('mqtt publish refused', `${identity?.user ?? ''}\0${packet.topic}`, { user: identity?.user ?? null, clientId: client.id, topic: packet.topic });
+          // Keyed by user only: the topics are the client's choice, the users are the site's few.
+          this.refusals.refused('mqtt publish refused', identity?.user ?? '', { user: identity?.user ?? null, clientId: client.id, topic: packet.topic });
           return done(new Error(`not authorized to publish to ${packet.topic}`));
         }
         done(null);
@@ -124,7 +129,7 @@ export class BrokerGuard {
       authorizeSubscribe: (client, sub, done) => {
         const identity = this.current(client);
         if (!identity || !maySubscribe(identity.rules, sub.topic)) {
-          this.refusals.refused('mqtt subscription refused', `${identity?.user ?? ''}\0${sub.topic}`, { user: identity?.user ?? null, clientId: client.id, topic: sub.topic });
+          this.refusals.refused('mqtt subscription refused', identity?.user ?? '', { user: identity?.user ?? null, clientId: client.id, topic: sub.topic });
           // A null subscription is a failure code (0x80) in the SUBACK; the connection stays.
           return done(null, null);
         }

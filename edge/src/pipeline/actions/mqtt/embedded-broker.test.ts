@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../log/logger.js';
 import { testBrokerOptions, testLogin, testPassword } from '../../../../test/broker-login.js';
 import { waitUntil } from '../../../../test/wait-until.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
@@ -111,6 +112,18 @@ describe('embedded broker: logins', () => {
     await expect(client(url(broker), 'stranger', { username: 'intruder', password: 'intruder-secret' })).rejects.toThrow(/bad user ?name or password/i);
     const clerk = await client(url(broker), 'clerk', testLogin(`clerk-${SITE}`));
     expect(clerk.connected).toBe(true);
+  });
+
+  it('logs refusals with the user and reason, without the password, and not once per guessed name', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('broker-test', { level: 'info', write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const broker = await startEmbeddedBroker({ ...testBrokerOptions(SITE), log });
+    brokers.push(broker);
+    await expect(client(broker.url, 'old-pw', { username: `relay-${SITE}`, password: 'last-years-password' })).rejects.toThrow();
+    for (let i = 0; i < 20; i++) await expect(client(broker.url, `scan-${i}`, { username: `admin${i}`, password: 'admin' })).rejects.toThrow();
+    const refused = lines.filter((l) => l.msg === 'mqtt login refused');
+    expect(refused.map((l) => [l.user, l.reason])).toEqual([[`relay-${SITE}`, 'bad username or password'], ['admin0', 'bad username or password']]);
+    expect(JSON.stringify(lines)).not.toContain('last-years-password');
   });
 
   it('refuses a user with a password but no role on this site', async () => {
