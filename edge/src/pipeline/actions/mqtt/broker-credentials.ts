@@ -49,12 +49,15 @@ export function configuredUsernames(config: Pick<Config, 'site' | 'cameras'>): s
 export function loadOrCreateBrokerCredentials(dataDir: string, usernames: readonly string[]): LoadedCredentials {
   const file = credentialsFile(dataDir);
   ensurePrivateDir(path.dirname(file));
-  const existing = readCredentials(file) ?? {};
-  const added = usernames.filter((u) => !Object.hasOwn(existing, u));
-  if (added.length === 0) return { file, credentials: existing, added };
+  const existing = readCredentials(file);
+  const added = usernames.filter((u) => !Object.hasOwn(existing ?? {}, u));
+  if (added.length === 0) return { file, credentials: existing ?? {}, added };
   const credentials: Record<string, string> = { ...existing };
   for (const user of added) credentials[user] = randomBytes(24).toString('base64url');
-  writeAtomically(file, `${JSON.stringify(credentials, null, 2)}\n`);
+  const text = `${JSON.stringify(credentials, null, 2)}\n`;
+  // The agent's first start and `mimamori mqtt credentials` may race to create the file: the
+  // first one's passwords win, and the other reads them back rather than keep its own.
+  if (!writeAtomically(file, text, existing === null)) return loadOrCreateBrokerCredentials(dataDir, usernames);
   return { file, credentials, added };
 }
 
@@ -111,8 +114,11 @@ function readCredentials(file: string): Record<string, string> | null {
   return parsed as Record<string, string>;
 }
 
-/** Temp file, fsync, rename, fsync the folder: a power cut leaves the old file or the new one. */
-function writeAtomically(file: string, text: string): void {
+/**
+ * Temp file, fsync, rename, fsync the folder: a power cut leaves the old file or the new one.
+ * `create` links instead of renaming, which fails when the file appeared meanwhile: false then.
+ */
+function writeAtomically(file: string, text: string, create: boolean): boolean {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${CREDENTIALS_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -124,13 +130,23 @@ function writeAtomically(file: string, text: string): void {
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(temp, file);
+    if (create) {
+      try {
+        fs.linkSync(temp, file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw error;
+      }
+    } else {
+      fs.renameSync(temp, file);
+    }
     const dirFd = fs.openSync(dir, 'r');
     try {
       fs.fsyncSync(dirFd);
     } finally {
       fs.closeSync(dirFd);
     }
+    return true;
   } catch (error) {
     throw new CredentialsFileError(file, `cannot write the MQTT credentials: ${(error as Error).message}`, { cause: error });
   } finally {
