@@ -43,6 +43,7 @@ interface Identity {
 type AuthHooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
 
 // MQTT 3.1.1 CONNACK codes.
+const IDENTIFIER_REJECTED = 2;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
@@ -67,6 +68,8 @@ export class BrokerGuard {
   /** Browser upgrades that passed verifyUpgrade, with the user their session acts as. */
   private readonly sessions = new WeakMap<IncomingMessage, { token: string; user: string }>();
   private readonly identities = new WeakMap<Client, Identity>();
+  /** Who holds each client id now: a device must not take over the agent's connection by its id. */
+  private readonly owners = new Map<string, { readonly user: string; readonly client: Client }>();
   private readonly refusals: RefusalLog;
 
   constructor(private readonly options: BrokerGuardOptions) {
@@ -112,6 +115,15 @@ export class BrokerGuard {
           done(login.error, false);
           return;
         }
+        // MQTT hands a client id to the newest connection and drops the old one: taking the
+        // agent's id would cut it off again and again, so only the same user may take an id over.
+        const owner = this.owners.get(client.id);
+        if (owner && owner.user !== login.user && !owner.client.closed) {
+          this.refusals.refused('mqtt login refused', login.user, { user: login.user, clientId: client.id, ip: remoteAddress(client), reason: `client id in use by ${owner.user}` });
+          done(authError(`client id ${client.id} is in use by another user`, IDENTIFIER_REJECTED), false);
+          return;
+        }
+        this.owners.set(client.id, { user: login.user, client });
         this.identities.set(client, login);
         done(null, true);
       },
@@ -140,6 +152,11 @@ export class BrokerGuard {
         return identity && mayReceive(identity.rules, packet.topic) ? packet : null;
       },
     };
+  }
+
+  /** A client has gone: its id is free for anyone again. */
+  released(client: Client): void {
+    if (this.owners.get(client.id)?.client === client) this.owners.delete(client.id);
   }
 
   private login(client: Client, username: string | undefined, password: Buffer | undefined): Identity | { error: AuthenticateError } {

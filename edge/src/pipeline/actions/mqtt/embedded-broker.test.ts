@@ -126,6 +126,18 @@ describe('embedded broker: logins', () => {
     expect(JSON.stringify(lines)).not.toContain('last-years-password');
   });
 
+  it('does not let another user take over a connected client id (the agent\'s, say)', async () => {
+    const broker = await start();
+    const agent = await client(broker.url, 'mimamori-site-1', testLogin('mimamori-agent'));
+    await expect(client(broker.url, 'mimamori-site-1', testLogin(`relay-${SITE}`))).rejects.toThrow(/identifier rejected/i);
+    expect(agent.connected).toBe(true);
+    // The same user reconnecting (a dropped link) does take its id over, and once gone it is free.
+    const again = await client(broker.url, 'mimamori-site-1', testLogin('mimamori-agent'));
+    await again.endAsync();
+    const relay = await client(broker.url, 'mimamori-site-1', testLogin(`relay-${SITE}`));
+    expect(relay.connected).toBe(true);
+  });
+
   it('refuses a user with a password but no role on this site', async () => {
     const options = testBrokerOptions(SITE);
     const broker = await startEmbeddedBroker({ ...options, credentials: { ...options.credentials, 'clerk-other-site': 'pw' } });

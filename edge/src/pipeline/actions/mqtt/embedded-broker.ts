@@ -79,6 +79,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     ...(options.browser ? { browser: options.browser } : {}),
   });
   const broker = await Aedes.createBroker(guard.hooks());
+  broker.on('clientDisconnect', (client) => guard.released(client));
   // Sockets are tracked from accept, not from CONNECT: aedes only knows clients that finished
   // the handshake, and a half-open connection must not keep close() waiting.
   const sockets = new Set<Socket>();
