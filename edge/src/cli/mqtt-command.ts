@@ -2,7 +2,7 @@
  * `mimamori mqtt credentials`: the embedded broker's logins, to set up the site's devices (ATM
  * displays, clerk handhelds, the relay, a bank's controller). Creates them when the agent has
  * never started, and adds the users of ATM ids new in the config, so devices can be set up before
- * the agent runs; a running agent takes added users at its next start.
+ * the agent runs; a running agent reads the file again when one of the added users logs in.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
@@ -40,7 +40,7 @@ export async function runMqttCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const { file, credentials, added } = loadOrCreateBrokerCredentials(config.dataDir, configuredUsernames(config));
-  if (added.length > 0) console.error(`mimamori mqtt credentials: added ${added.join(', ')} to ${file}${added.length < Object.keys(credentials).length ? ' (a running agent takes them at its next start)' : ''}`);
+  if (added.length > 0) console.error(`mimamori mqtt credentials: added ${added.join(', ')} to ${file}`);
   if (values.json) {
     console.log(JSON.stringify(credentials));
     return 0;

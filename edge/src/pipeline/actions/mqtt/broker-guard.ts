@@ -26,10 +26,18 @@ export interface BrowserAccess {
 export interface BrokerGuardOptions {
   readonly acl: AclContext;
   readonly credentials: BrokerCredentials;
+  /**
+   * Reads the logins again (the credentials file): asked when someone logs in as a user the broker
+   * does not know yet, e.g. a new ATM's display after `mimamori mqtt credentials` added it.
+   */
+  readonly reloadCredentials?: () => BrokerCredentials;
   /** Without it the WebSocket takes no browser (Origin-bearing) client at all. */
   readonly browser?: BrowserAccess;
   readonly log: Logger;
 }
+
+/** Unknown names reload the credentials at most this often, so a scan of names cannot hammer the disk. */
+const RELOAD_EVERY_MS = 10_000;
 
 export type UpgradeVerdict = { readonly ok: true } | { readonly ok: false; readonly code: number; readonly reason: string };
 
@@ -71,9 +79,12 @@ export class BrokerGuard {
   /** Who holds each client id now: a device must not take over the agent's connection by its id. */
   private readonly owners = new Map<string, { readonly user: string; readonly client: Client }>();
   private readonly refusals: RefusalLog;
+  private credentials: BrokerCredentials;
+  private reloadedAt = 0;
 
   constructor(private readonly options: BrokerGuardOptions) {
     this.refusals = new RefusalLog(options.log);
+    this.credentials = options.credentials;
   }
 
   /**
@@ -110,7 +121,7 @@ export class BrokerGuard {
           const ip = remoteAddress(client);
           // Keyed by the site's own users (a device with an old password), or else by address: a
           // scan of made-up names must not be one line per name.
-          const key = username !== undefined && Object.hasOwn(this.options.credentials, username) ? username : `unknown user from ${ip}`;
+          const key = username !== undefined && Object.hasOwn(this.credentials, username) ? username : `unknown user from ${ip}`;
           this.refusals.refused('mqtt login refused', key, { user: username ?? null, clientId: client.id, ip, reason: login.error.message });
           done(login.error, false);
           return;
@@ -160,15 +171,32 @@ export class BrokerGuard {
   }
 
   private login(client: Client, username: string | undefined, password: Buffer | undefined): Identity | { error: AuthenticateError } {
-    const { acl, credentials } = this.options;
+    const { acl } = this.options;
     const session = client.req ? this.sessions.get(client.req) : undefined;
     // A browser is who its session says, whatever name it sends in CONNECT.
     const user = session?.user ?? username;
     if (user === undefined || user === '') return { error: authError('a username and password are required', NOT_AUTHORIZED) };
-    if (!session && !passwordMatches(credentials, user, password)) return { error: authError('bad username or password', BAD_USERNAME_OR_PASSWORD) };
+    if (!session && !Object.hasOwn(this.credentials, user)) this.reload();
+    if (!session && !passwordMatches(this.credentials, user, password)) return { error: authError('bad username or password', BAD_USERNAME_OR_PASSWORD) };
     const rules = aclFor(acl, user);
     if (!rules) return { error: authError(`"${user}" has no role on site ${acl.site}`, NOT_AUTHORIZED) };
     return { user, rules, session: session?.token ?? null };
+  }
+
+  private reload(): void {
+    const reload = this.options.reloadCredentials;
+    const now = Date.now();
+    if (!reload || now - this.reloadedAt < RELOAD_EVERY_MS) return;
+    this.reloadedAt = now;
+    try {
+      const before = Object.keys(this.credentials).length;
+      this.credentials = reload();
+      const added = Object.keys(this.credentials).length - before;
+      if (added > 0) this.options.log.info('mqtt credentials reloaded', { users: Object.keys(this.credentials).length, added });
+    } catch (err) {
+      // The logins in memory stay valid; a damaged file is for a person to fix.
+      this.options.log.error('mqtt credentials not reloaded', { err });
+    }
   }
 
   /**

@@ -23,6 +23,8 @@ export interface EmbeddedBrokerOptions {
   readonly acl: AclContext;
   /** The only logins accepted with a password (broker-credentials.ts). */
   readonly credentials: BrokerCredentials;
+  /** Reads the logins again when an unknown user tries (broker-guard.ts). */
+  readonly reloadCredentials?: () => BrokerCredentials;
   /** Dashboard pages on the WebSocket; without it, no browser client gets in. */
   readonly browser?: BrowserAccess;
   readonly log?: Logger;
@@ -77,6 +79,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const guard = new BrokerGuard({
     acl: options.acl, credentials: options.credentials, log: options.log ?? createLogger('mqtt-broker'),
     ...(options.browser ? { browser: options.browser } : {}),
+    ...(options.reloadCredentials ? { reloadCredentials: options.reloadCredentials } : {}),
   });
   const broker = await Aedes.createBroker(guard.hooks());
   broker.on('clientDisconnect', (client) => guard.released(client));

@@ -14,7 +14,7 @@ import { createLogger } from '../../../log/logger.js';
 import type { Role, Store } from '../../../store/store.js';
 import { useTempStores } from '../../../../test/temp-store.js';
 import { waitUntil } from '../../../../test/wait-until.js';
-import { credentialsFile } from './broker-credentials.js';
+import { configuredUsernames, credentialsFile, loadOrCreateBrokerCredentials } from './broker-credentials.js';
 import { dashboardOrigins, startSiteBroker, type SiteBroker } from './site-broker.js';
 
 const SITE = 'store-7';
@@ -169,6 +169,18 @@ describe('site broker', () => {
     await agent.publishAsync(S('clerk/alerts'), '{}', { qos: 1 });
     await gone;
     expect(got).toEqual([]);
+  });
+
+  it('lets a new ATM\'s display in once `mimamori mqtt credentials` has added it, without a restart', async () => {
+    const store = openStore();
+    const site = await start(store);
+    // What the command does after atm9 was added to the config's zones.
+    const { credentials, added } = loadOrCreateBrokerCredentials(store.dataDir, [...configuredUsernames(parseConfig({ site: SITE })), 'atm-atm9']);
+    expect(added).toEqual(['atm-atm9']);
+    const display = await connect(site.broker.url, { username: 'atm-atm9', password: credentials['atm-atm9']! });
+    expect(display.connected).toBe(true);
+    expect(credentials['mimamori-agent']).toBe(site.agentLogin.password);
+    await expect(connect(site.broker.url, { username: 'atm-atm9', password: 'guess' })).rejects.toThrow(/bad user ?name or password/i);
   });
 
   it('takes a non-browser WebSocket client (no Origin) only with a password', async () => {

@@ -50,6 +50,8 @@ export async function startSiteBroker(options: SiteBrokerOptions): Promise<SiteB
     ...config.mqtt.embedded,
     acl: { site: config.site, discoveryPrefix: config.mqtt.homeAssistant.discoveryPrefix },
     credentials: loaded.credentials,
+    // Only reads: users are added by the agent's start and by `mimamori mqtt credentials`.
+    reloadCredentials: () => loadOrCreateBrokerCredentials(options.dataDir, []).credentials,
     browser: {
       allowedOrigins: () => dashboardOrigins(config, options.httpUrl()),
       sessionUser: (token) => {
