@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../edge/src/store/store.js';
 import { OPENCV_DATA, requireOpencvData } from '../../edge/test/fixtures.js';
 import { stillClip } from '../../edge/test/media-clips.js';
+import { agentBrokerLogin } from '../../edge/test/broker-login.js';
 import { episode } from '../../edge/test/event-steps.js';
 import { startBlipProxy } from './blip-proxy.js';
 import { launchBrowser, logIn, screenshot, startSite, type E2eSite } from './harness.js';
@@ -38,7 +39,8 @@ beforeAll(async () => {
     }],
   });
   store = openStore(site.dataDir);
-  subscriber = await mqtt.connectAsync(site.agent.mqttUrl!, { clientId: 'e2e-clerk-device' });
+  // The clerk's handheld reads alerts and acks; the dashboard's login also sees the agent's other topics.
+  subscriber = await mqtt.connectAsync(site.agent.mqttUrl!, { clientId: 'e2e-clerk-device', ...agentBrokerLogin(site.dataDir, `dashboard-${SITE}`) });
   subscriber.on('message', (topic, payload) => messages.push({ topic, text: payload.toString() }));
   await subscriber.subscribeAsync(`mimamori/${SITE}/#`, { qos: 1 });
   browser = await launchBrowser();

@@ -23,6 +23,7 @@ import type { CameraFrame } from '../src/pipeline/camera-pipeline.js';
 import { openStore } from '../src/store/store.js';
 import { episode } from '../test/event-steps.js';
 import { freePort } from '../test/free-port.js';
+import { testBrokerOptions, testLogin } from '../test/broker-login.js';
 import { MOSQUITTO, mosquittoAvailable, startMosquitto } from '../test/mosquitto.js';
 import { summarise } from './stats.js';
 
@@ -58,7 +59,7 @@ interface Run { warning: number[]; clerk: number[]; recorded: number[] }
 async function measure(url: string): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'mimamori-bench-alerts-'));
   const store = openStore(join(dir, 'data'));
-  const connection = connectMqtt({ url, clientId: `mimamori-${SITE}`, statusTopic: `mimamori/${SITE}/status`, log });
+  const connection = connectMqtt({ url, clientId: `mimamori-${SITE}`, statusTopic: `mimamori/${SITE}/status`, log, ...testLogin('mimamori-agent') });
   const publisher = new OutboxPublisher(store, connection, log);
   const config = parseConfig({ site: SITE, alerts: { atmLanguages: ['ja', 'ja-x-easy', 'en', 'zh-Hans', 'ko', 'vi', 'ne', 'id', 'tl', 'pt-BR'] } });
   const alerts = new AlertDispatcher(SITE, publisher, config.alerts, log);
@@ -66,7 +67,8 @@ async function measure(url: string): Promise<Run> {
   publisher.start();
   alerts.start();
 
-  const subscriber = await mqtt.connectAsync(url, { clientId: 'bench-devices', reconnectPeriod: 0 });
+  // One client for every device: the dashboard's login reads warnings and clerk alerts alike.
+  const subscriber = await mqtt.connectAsync(url, { clientId: 'bench-devices', reconnectPeriod: 0, ...testLogin(`dashboard-${SITE}`) });
   const arrivals = new Map<string, number>();
   let wake: (() => void) | undefined;
   subscriber.on('message', (topic, payload) => {
@@ -124,7 +126,7 @@ function row(what: string, samples: number[]): string {
 
 const results: [string, Run][] = [];
 if (values.broker !== 'mosquitto') {
-  const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0 });
+  const broker = await startEmbeddedBroker(testBrokerOptions(SITE));
   results.push(['embedded (aedes)', await measure(broker.url)]);
   await broker.close();
 }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENCV_DATA, requireOpencvData } from '../test/fixtures.js';
 import { stillClip } from '../test/media-clips.js';
 import { isRunning } from '../test/video-clips.js';
+import { agentBrokerLogin } from '../test/broker-login.js';
 import { waitUntil } from '../test/wait-until.js';
 import { Agent } from './agent.js';
 import { parseConfig } from './config/load.js';
@@ -59,7 +60,7 @@ beforeAll(async () => {
   seedStore.close();
   agent = new Agent(config, { log: createLogger('test', { level: 'info', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) }) });
   await agent.start();
-  subscriber = await mqtt.connectAsync(agent.mqttUrl!);
+  subscriber = await mqtt.connectAsync(agent.mqttUrl!, agentBrokerLogin(join(dir, 'data'), 'dashboard-test-store'));
   subscriber.on('message', (topic, payload, packet) => {
     const text = payload.toString();
     // The status and relay signal topics carry plain text (`online`/`offline`, `on`/`off`); the

@@ -29,7 +29,8 @@ import { WriteGuard } from './store/write-guard.js';
 import { AckListener } from './pipeline/actions/ack-listener.js';
 import { AlertDispatcher } from './pipeline/actions/alert-dispatcher.js';
 import { HomeAssistantDiscovery } from './pipeline/actions/home-assistant.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './pipeline/actions/mqtt/embedded-broker.js';
+import type { EmbeddedBroker } from './pipeline/actions/mqtt/embedded-broker.js';
+import { startSiteBroker } from './pipeline/actions/mqtt/site-broker.js';
 import { connectMqtt, redactUrl, type MqttConnection } from './pipeline/actions/mqtt/mqtt-connection.js';
 import { OutboxPublisher } from './pipeline/actions/mqtt/outbox-publisher.js';
 import { DAY_MS, OutboxPruner } from './pipeline/actions/mqtt/outbox-pruner.js';
@@ -307,12 +308,16 @@ export class Agent {
   /** The broker (embedded unless mqtt.url is set), the connection, and the outbox publisher. */
   private async startMqtt(log: Logger): Promise<void> {
     const { mqtt, site } = this.config;
-    if (!mqtt.url) {
-      this.broker = await startEmbeddedBroker(mqtt.embedded);
-      log.info('embedded broker started', { url: this.broker.url, wsUrl: this.broker.wsUrl });
-    }
+    let username = mqtt.username;
     let password = mqtt.password;
-    if (mqtt.passwordFile) {
+    if (!mqtt.url) {
+      const embedded = await startSiteBroker({
+        config: this.config, dataDir: this.store!.dataDir, users: () => this.store!.users, httpUrl: () => this.url, log,
+      });
+      this.broker = embedded.broker;
+      ({ username, password } = embedded.agentLogin);
+      log.info('embedded broker started', { url: this.broker.url, wsUrl: this.broker.wsUrl });
+    } else if (mqtt.passwordFile) {
       try {
         password = (await readFile(mqtt.passwordFile, 'utf8')).split('\n')[0]?.trim();
       } catch (err) {
@@ -322,7 +327,7 @@ export class Agent {
     this.mqtt = connectMqtt({
       url: mqtt.url ?? this.broker!.url,
       clientId: mqtt.clientId ?? `mimamori-${site}`,
-      username: mqtt.username,
+      username,
       password,
       tls: mqtt.tls,
       statusTopic: `mimamori/${site}/status`,
@@ -359,6 +364,11 @@ export class Agent {
 
   get mqttUrl(): string | null {
     return this.config.mqtt.url ?? this.broker?.url ?? null;
+  }
+
+  /** The embedded broker's WebSocket for browser clients (null with an external broker). */
+  get mqttWsUrl(): string | null {
+    return this.broker?.wsUrl ?? null;
   }
 
   /** Waits until every camera's frames have ended (file sources without loop). */

@@ -15,6 +15,7 @@ commands:
   hold create|list|release      legal holds: footage kept until released (audited)
   audit verify|list             check and show the hash-chained audit log
   keys show                     the device's evidence-signing key: id, fingerprint, public key
+  mqtt credentials --config <file>   the embedded MQTT broker's device logins (--json)
   retention plan|run --config <file>   what footage retention would delete and why (dry run), or run it now
   version                       print the version
 
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>
   hold: async () => (await import('./hold-command.js')).runHoldCommand,
   audit: async () => (await import('./audit-command.js')).runAuditCommand,
   keys: async () => (await import('./keys-command.js')).runKeysCommand,
+  mqtt: async () => (await import('./mqtt-command.js')).runMqttCommand,
   retention: async () => (await import('./retention-command.js')).runRetentionCommand,
 };
 

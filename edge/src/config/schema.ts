@@ -190,9 +190,12 @@ export const mqttSchema = z
         host: z.string().min(1).default('127.0.0.1'),
         port: z.int().min(0).max(65535).default(1883),
         wsPort: z.int().min(0).max(65535).default(8083).describe('MQTT over WebSocket for the dashboard'),
+        allowedOrigins: z.array(z.url().refine((u) => new URL(u).origin === u.replace(/\/$/, ''), 'an origin only: scheme://host[:port], no path'))
+          .default([])
+          .describe('Web pages (origins) besides the agent\'s own dashboard whose logged-in users may use the WebSocket, e.g. https://mimamori.store.lan'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 1883, wsPort: 8083 }),
+      .default({ host: '127.0.0.1', port: 1883, wsPort: 8083, allowedOrigins: [] }),
     outboxRetentionDays: z.number().positive().max(365).default(7)
       .describe('Published outbox messages older than this are deleted (hourly); unpublished ones never are'),
     homeAssistant: z

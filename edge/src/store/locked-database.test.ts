@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testBrokerOptions, testLogin } from '../../test/broker-login.js';
 import { episode } from '../../test/event-steps.js';
 import { holdWriteLock } from '../../test/sqlite-lock.js';
 import { waitUntil } from '../../test/wait-until.js';
@@ -36,9 +37,9 @@ describe('a database locked by another process past busy_timeout', () => {
     // 200 ms of busy_timeout against a lock held for 2 s: each attempt gives up ten times over.
     const store = openStore(dir, { busyTimeoutMs: 200 });
     cleanups.push(() => store.close());
-    const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0 });
+    const broker = await startEmbeddedBroker(testBrokerOptions(SITE));
     cleanups.push(() => broker.close());
-    const connection = connectMqtt({ url: broker.url, clientId: 'mimamori-lock-test', statusTopic: `mimamori/${SITE}/status`, log });
+    const connection = connectMqtt({ url: broker.url, clientId: 'mimamori-lock-test', ...testLogin('mimamori-agent'), statusTopic: `mimamori/${SITE}/status`, log });
     cleanups.push(() => connection.close());
     const writes = new WriteGuard({ log, minRetryMs: 100, maxRetryMs: 400 });
     cleanups.push(() => writes.close());
@@ -50,14 +51,14 @@ describe('a database locked by another process past busy_timeout', () => {
     const acked: string[] = [];
     await new AckListener(SITE, store, connection, (id) => acked.push(id), log, { writes }).start();
 
-    const subscriber = await mqtt.connectAsync(broker.url);
+    const subscriber = await mqtt.connectAsync(broker.url, testLogin(`dashboard-${SITE}`));
     cleanups.push(() => subscriber.endAsync());
     const alerts: string[] = [];
     subscriber.on('message', (topic, payload) => {
       if (topic === `mimamori/${SITE}/clerk/alerts`) alerts.push((JSON.parse(payload.toString()) as { eventId: string }).eventId);
     });
     await subscriber.subscribeAsync(`mimamori/${SITE}/clerk/alerts`, { qos: 1 });
-    const clerk = await mqtt.connectAsync(broker.url);
+    const clerk = await mqtt.connectAsync(broker.url, testLogin(`clerk-${SITE}`));
     cleanups.push(() => clerk.endAsync());
 
     // An event from before the lock, for the clerk to acknowledge during it.

@@ -17,8 +17,11 @@ declare module 'fastify' {
   }
 }
 
-/** The session token from the Cookie header, if any. */
-export function sessionToken(req: FastifyRequest): string | null {
+/**
+ * The session token from the Cookie header, if any. Any request with headers: the embedded
+ * broker reads it from the WebSocket upgrade too (cookies go to every port of the host).
+ */
+export function sessionToken(req: { readonly headers: { readonly cookie?: string | undefined } }): string | null {
   const header = req.headers.cookie;
   if (!header) return null;
   for (const part of header.split(';')) {

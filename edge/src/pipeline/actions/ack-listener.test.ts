@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testBrokerOptions, testLogin } from '../../../test/broker-login.js';
 import { useTempStores } from '../../../test/temp-store.js';
 import { waitUntil } from '../../../test/wait-until.js';
 import { createLogger } from '../../log/logger.js';
@@ -51,19 +52,19 @@ describe('AckListener on a real broker', () => {
   interface Line { level: string; msg: string; cause?: string; reason?: string; suppressed?: number; event?: string }
 
   async function setUp(options: { clockSkewMs?: number } = {}) {
-    const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0 });
+    const broker = await startEmbeddedBroker(testBrokerOptions('store-001'));
     cleanups.push(() => broker.close());
     const store: Store = openStore();
     const event = store.events.start({ camera: 'atm1', zone: 'atm-front', behaviour: 'phone_at_atm', severity: 'high', trackId: 1, startedAt: Date.now() - 60_000, phone: 'call' });
     const lines: Line[] = [];
     const log = createLogger('acks', { level: 'info', write: (l) => lines.push(JSON.parse(l) as Line) });
-    const connection = connectMqtt({ url: broker.url, clientId: 'mimamori-store-001', statusTopic: 'mimamori/store-001/status', log: createLogger('mqtt', { level: 'error' }) });
+    const connection = connectMqtt({ url: broker.url, clientId: 'mimamori-store-001', ...testLogin('mimamori-agent'), statusTopic: 'mimamori/store-001/status', log: createLogger('mqtt', { level: 'error' }) });
     cleanups.push(() => connection.close());
     const acked: string[] = [];
     const listener = new AckListener('store-001', store, connection, (id) => acked.push(id), log, options);
     cleanups.push(() => listener.close());
     const device = async (): Promise<MqttClient> => {
-      const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+      const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0, ...testLogin('clerk-store-001') });
       cleanups.push(() => client.endAsync(true));
       return client;
     };

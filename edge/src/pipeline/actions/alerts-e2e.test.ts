@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { agentBrokerLogin, type BrokerLogin } from '../../../test/broker-login.js';
 import { EVAL_ROOT, hasEvalSet, warnIfNoEvalSet } from '../../../test/fixtures.js';
 import { freePort } from '../../../test/free-port.js';
 import { mosquittoAvailable, startMosquitto, type Mosquitto } from '../../../test/mosquitto.js';
@@ -32,9 +33,9 @@ afterEach(async () => {
   broker = null;
 });
 
-async function subscribe(url: string, topic: string): Promise<Record<string, unknown>[]> {
+async function subscribe(url: string, topic: string, login: Partial<BrokerLogin>): Promise<Record<string, unknown>[]> {
   const got: Record<string, unknown>[] = [];
-  const client = await mqtt.connectAsync(url);
+  const client = await mqtt.connectAsync(url, login);
   clients.push(client);
   client.on('message', (_t, payload) => got.push(JSON.parse(payload.toString()) as Record<string, unknown>));
   await client.subscribeAsync(topic, { qos: 1 });
@@ -42,9 +43,9 @@ async function subscribe(url: string, topic: string): Promise<Record<string, unk
 }
 
 /** The relay: bare text, not JSON. */
-async function subscribeText(url: string, topic: string): Promise<string[]> {
+async function subscribeText(url: string, topic: string, login: Partial<BrokerLogin>): Promise<string[]> {
   const got: string[] = [];
-  const client = await mqtt.connectAsync(url);
+  const client = await mqtt.connectAsync(url, login);
   clients.push(client);
   client.on('message', (_t, payload) => got.push(payload.toString()));
   await client.subscribeAsync(topic, { qos: 1 });
@@ -72,10 +73,12 @@ async function runCallAtAtm(mqttConfig: Record<string, unknown>, brokerUrl: () =
     }],
   }), { log: createLogger('test', { level: 'error' }) });
   await agent.start();
-  const display = await subscribe(brokerUrl(), 'mimamori/branch-7/atm/atm1/warning');
-  const clerk = await subscribe(brokerUrl(), 'mimamori/branch-7/clerk/alerts');
-  const controller = await subscribe(brokerUrl(), 'mimamori/branch-7/atm/atm1/interlock');
-  const relay = await subscribeText(brokerUrl(), 'mimamori/branch-7/clerk/signal');
+  // Each device logs in as itself: with the embedded broker, from the credentials the agent made.
+  const login = (user: string): Partial<BrokerLogin> => (mqttConfig.url ? {} : agentBrokerLogin(join(dir, 'data'), user));
+  const display = await subscribe(brokerUrl(), 'mimamori/branch-7/atm/atm1/warning', login('atm-atm1'));
+  const clerk = await subscribe(brokerUrl(), 'mimamori/branch-7/clerk/alerts', login('clerk-branch-7'));
+  const controller = await subscribe(brokerUrl(), 'mimamori/branch-7/atm/atm1/interlock', login('atmctl-atm1'));
+  const relay = await subscribeText(brokerUrl(), 'mimamori/branch-7/clerk/signal', login('relay-branch-7'));
   await waitUntil('the warning to clear', () => display.some((m) => m.action === 'clear'), 40_000, 200);
   await waitUntil('the interlock to resume', () => controller.some((m) => m.action === 'resume'), 10_000, 100);
   await waitUntil('the relay to turn off', () => relay.length >= 3, 10_000, 100);

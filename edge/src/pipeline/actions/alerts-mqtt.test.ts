@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { episode } from '../../../test/event-steps.js';
+import { testBrokerOptions, testLogin } from '../../../test/broker-login.js';
 import { freePort } from '../../../test/free-port.js';
 import { MOSQUITTO, mosquittoAvailable, startMosquitto } from '../../../test/mosquitto.js';
 import { useTempStores } from '../../../test/temp-store.js';
@@ -36,9 +37,9 @@ afterEach(async () => {
 
 interface Received { topic: string; text: string; retain: boolean }
 
-/** A device: a plain MQTT client that keeps everything it receives. */
-async function device(url: string, topics: string[]): Promise<{ client: MqttClient; got: Received[]; json(topic: string): Record<string, unknown>[] }> {
-  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+/** A device logged in as `user`: a plain MQTT client that keeps everything it receives. */
+async function device(url: string, user: string, topics: string[]): Promise<{ client: MqttClient; got: Received[]; json(topic: string): Record<string, unknown>[] }> {
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...testLogin(user) });
   cleanups.push(() => client.endAsync(true));
   const got: Received[] = [];
   client.on('message', (topic, payload, packet) => got.push({ topic, text: payload.toString(), retain: packet.retain }));
@@ -54,7 +55,7 @@ type BrokerFactory = () => Promise<string>;
 
 const brokers: [string, BrokerFactory][] = [
   ['the embedded broker', async () => {
-    const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0 });
+    const broker = await startEmbeddedBroker(testBrokerOptions(SITE));
     cleanups.push(() => broker.close());
     return broker.url;
   }],
@@ -82,7 +83,7 @@ async function startAgentSide(url: string, clock: { now: number }) {
     alerts: { clerkResendSeconds: 30, clerkResendMax: 3, interlock: { enabled: true } },
     cameras: [{ id: 'atmcam', source: '/dev/null', zones: [{ id: 'atm-front', kind: 'atm', atmId: 'atm1', polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] }] }],
   });
-  const connection = connectMqtt({ url, clientId: `mimamori-${SITE}`, statusTopic: T('status'), log });
+  const connection = connectMqtt({ url, clientId: `mimamori-${SITE}`, statusTopic: T('status'), log, ...testLogin('mimamori-agent') });
   const publisher = new OutboxPublisher(store, connection, log);
   const alerts = new AlertDispatcher(SITE, publisher, config.alerts, log, { now: () => clock.now });
   const homeAssistant = new HomeAssistantDiscovery(SITE, config.cameras, publisher, { discoveryPrefix: 'homeassistant', swVersion: '0.1.0' }, log, connection);
@@ -110,8 +111,9 @@ describe.each(brokers)('alerts over %s', (_name, startBroker) => {
     const url = await startBroker();
     const clock = { now: Date.UTC(2026, 10, 25, 5, 0, 0) };
     const t0 = clock.now;
-    const controller = await device(url, [T('atm/atm1/interlock')]);
-    const clerk = await device(url, [T('clerk/alerts'), T('clerk/signal')]);
+    const controller = await device(url, 'atmctl-atm1', [T('atm/atm1/interlock')]);
+    const clerk = await device(url, `clerk-${SITE}`, [T('clerk/alerts')]);
+    const dashboard = await device(url, `dashboard-${SITE}`, [T('clerk/signal')]);
     const agent = await startAgentSide(url, clock);
 
     const call = episode(t0);
@@ -122,8 +124,8 @@ describe.each(brokers)('alerts over %s', (_name, startBroker) => {
     expect(controller.got[0]!.retain).toBe(false);
 
     // A relay that connects now gets the current state at once, as the bare text a relay matches.
-    await waitUntil('signal on', () => clerk.got.some((m) => m.topic === T('clerk/signal') && m.text === 'on'));
-    const relay = await device(url, [T('clerk/signal')]);
+    await waitUntil('signal on', () => dashboard.got.some((m) => m.topic === T('clerk/signal') && m.text === 'on'));
+    const relay = await device(url, `relay-${SITE}`, [T('clerk/signal')]);
     await waitUntil('retained signal', () => relay.got.length > 0);
     expect(relay.got[0]).toEqual({ topic: T('clerk/signal'), text: 'on', retain: true });
 
@@ -157,12 +159,12 @@ describe.each(brokers)('alerts over %s', (_name, startBroker) => {
   it('publishes Home Assistant discovery with availability, the behaviour state, and clears a removed camera', async () => {
     const url = await startBroker();
     // A camera a previous configuration had: its retained config must go.
-    const before = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+    const before = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...testLogin('mimamori-agent') });
     const stale = 'homeassistant/binary_sensor/mimamori_store-001/oldcam_phone_at_atm/config';
     await before.publishAsync(stale, JSON.stringify({ name: 'Phone at ATM', state_topic: T('oldcam/phone_at_atm/state') }), { qos: 1, retain: true });
     await before.endAsync();
 
-    const ha = await device(url, ['homeassistant/#', T('atmcam/+/state'), T('status')]);
+    const ha = await device(url, 'homeassistant', ['homeassistant/#', T('atmcam/+/state'), T('status')]);
     const clock = { now: Date.UTC(2026, 10, 25, 5, 0, 0) };
     const agent = await startAgentSide(url, clock);
     const configTopic = 'homeassistant/binary_sensor/mimamori_store-001/atmcam_phone_at_atm/config';
@@ -193,7 +195,7 @@ describe.each(brokers)('alerts over %s', (_name, startBroker) => {
     expect(ha.got.filter((m) => m.topic === state).map((m) => m.text)).toEqual(['OFF', 'ON', 'OFF']);
 
     // Home Assistant restarting later finds everything retained: configs, the state, availability.
-    const late = await device(url, ['homeassistant/binary_sensor/mimamori_store-001/+/config', state, T('status')]);
+    const late = await device(url, 'homeassistant', ['homeassistant/binary_sensor/mimamori_store-001/+/config', state, T('status')]);
     await waitUntil('retained', () => late.got.length >= 4);
     expect(late.got.every((m) => m.retain)).toBe(true);
     expect(late.got.find((m) => m.topic === state)?.text).toBe('OFF');

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentBrokerLogin } from '../../../test/broker-login.js';
 import { episode } from '../../../test/event-steps.js';
 import { requireOpencvData } from '../../../test/fixtures.js';
 import { mountSmallFilesystem, type SmallFilesystem } from '../../../test/small-filesystem.js';
@@ -63,7 +64,7 @@ async function startAgent(): Promise<void> {
     healthSampleMs: 200,
   });
   await agent.start();
-  subscriber = await mqtt.connectAsync(agent.mqttUrl!);
+  subscriber = await mqtt.connectAsync(agent.mqttUrl!, agentBrokerLogin(join(disk!.dir, 'data'), `dashboard-${SITE}`));
   subscriber.on('message', (topic, payload, packet) => {
     const text = payload.toString();
     received.push({ topic, body: text.startsWith('{') ? JSON.parse(text) as Record<string, unknown> : { text }, retain: packet.retain });

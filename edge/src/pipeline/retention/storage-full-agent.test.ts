@@ -14,6 +14,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireOpencvData } from '../../../test/fixtures.js';
 import { cutH264Clip } from '../../../test/video-clips.js';
+import { agentBrokerLogin } from '../../../test/broker-login.js';
 import { waitUntil } from '../../../test/wait-until.js';
 import { Agent } from '../../agent.js';
 import { parseConfig } from '../../config/load.js';
@@ -80,7 +81,7 @@ beforeAll(async () => {
   });
   agent = new Agent(config, { log: createLogger('test', { level: 'info', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) }) });
   await agent.start();
-  subscriber = await mqtt.connectAsync(agent.mqttUrl!);
+  subscriber = await mqtt.connectAsync(agent.mqttUrl!, agentBrokerLogin(dataDir, 'dashboard-sf-test'));
   subscriber.on('message', (_topic, payload, packet) => {
     const body = JSON.parse(payload.toString()) as { alarm?: string; active?: boolean };
     if (body.alarm === 'storage_full') health.push({ active: body.active === true, retain: packet.retain });

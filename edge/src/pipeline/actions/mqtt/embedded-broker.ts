@@ -1,6 +1,7 @@
 /**
  * The embedded broker for a site without its own mosquitto: aedes on TCP for the agent, ATM
  * displays and clerk devices, and MQTT over WebSocket (path /mqtt) for the dashboard in a browser.
+ * Nobody gets in without logging in, and each user has only its role's rights (broker-guard.ts).
  * It keeps sessions and retained messages in memory only: durability of alerts comes from the
  * agent's SQLite outbox, not from the broker.
  */
@@ -8,12 +9,25 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { createLogger, type Logger } from '../../../log/logger.js';
+import type { AclContext } from './broker-acl.js';
+import type { BrokerCredentials } from './broker-credentials.js';
+import { BrokerGuard, type BrowserAccess } from './broker-guard.js';
 
 export interface EmbeddedBrokerOptions {
   readonly host: string;
   /** 0 lets the OS pick a free port (tests); the real one is in `url`. */
   readonly port: number;
   readonly wsPort: number;
+  /** Whose topics these are (broker-acl.ts). */
+  readonly acl: AclContext;
+  /** The only logins accepted with a password (broker-credentials.ts). */
+  readonly credentials: BrokerCredentials;
+  /** Reads the logins again when an unknown user tries (broker-guard.ts). */
+  readonly reloadCredentials?: () => BrokerCredentials;
+  /** Dashboard pages on the WebSocket; without it, no browser client gets in. */
+  readonly browser?: BrowserAccess;
+  readonly log?: Logger;
 }
 
 export interface EmbeddedBroker {
@@ -62,7 +76,13 @@ function urlHost(host: string): string {
 }
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-  const broker = await Aedes.createBroker();
+  const guard = new BrokerGuard({
+    acl: options.acl, credentials: options.credentials, log: options.log ?? createLogger('mqtt-broker'),
+    ...(options.browser ? { browser: options.browser } : {}),
+    ...(options.reloadCredentials ? { reloadCredentials: options.reloadCredentials } : {}),
+  });
+  const broker = await Aedes.createBroker(guard.hooks());
+  broker.on('clientDisconnect', (client) => guard.released(client));
   // Sockets are tracked from accept, not from CONNECT: aedes only knows clients that finished
   // the handshake, and a half-open connection must not keep close() waiting.
   const sockets = new Set<Socket>();
@@ -74,7 +94,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const http = createHttpServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end(`MQTT over WebSocket only, at ${WS_PATH}\n`);
   });
-  const wss = new WebSocketServer({ server: http, path: WS_PATH });
+  const wss = new WebSocketServer({
+    server: http,
+    path: WS_PATH,
+    // Checked on the upgrade itself, where the Origin and the session cookie are.
+    verifyClient: (info, done) => {
+      const verdict = guard.verifyUpgrade(info.req);
+      if (verdict.ok) done(true);
+      else done(false, verdict.code, verdict.reason);
+    },
+  });
   wss.on('connection', (websocket, request) => {
     const stream = createWebSocketStream(websocket);
     // A browser that vanishes mid-frame surfaces here; aedes sees the close and cleans up.

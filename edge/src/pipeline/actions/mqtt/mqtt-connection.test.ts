@@ -5,14 +5,16 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../config/load.js';
 import { createLogger } from '../../../log/logger.js';
+import { testBrokerOptions, testLogin } from '../../../../test/broker-login.js';
 import { freePort } from '../../../../test/free-port.js';
 import { MOSQUITTO, mosquittoAvailable, startMosquitto, type Mosquitto } from '../../../../test/mosquitto.js';
 import { makeTestPki, opensslAvailable, type TestPki } from '../../../../test/test-pki.js';
 import { waitUntil } from '../../../../test/wait-until.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
+import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded-broker.js';
 import { connectMqtt, redactUrl, topicMatches, type MqttConnection, type MqttConnectOptions } from './mqtt-connection.js';
 
 const STATUS = 'mimamori/site-1/status';
+const AGENT = testLogin('mimamori-agent');
 const logLines: string[] = [];
 const log = createLogger('mqtt-test', { level: 'debug', write: (line) => logLines.push(line) });
 
@@ -27,21 +29,21 @@ afterEach(async () => {
   logLines.splice(0);
 });
 
-async function broker(): Promise<EmbeddedBroker> {
-  const b = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0 });
+async function broker(options: Partial<EmbeddedBrokerOptions> = {}): Promise<EmbeddedBroker> {
+  const b = await startEmbeddedBroker({ ...testBrokerOptions('site-1'), ...options });
   brokers.push(b);
   return b;
 }
 
 function open(options: Partial<MqttConnectOptions> & { url: string }): MqttConnection {
-  const c = connectMqtt({ clientId: 'mimamori-site-1', statusTopic: STATUS, log, ...options });
+  const c = connectMqtt({ clientId: 'mimamori-site-1', statusTopic: STATUS, log, ...AGENT, ...options });
   connections.push(c);
   return c;
 }
 
 /** A plain mqtt.js client recording every status message, retained flag included. */
 async function watchStatus(url: string): Promise<{ seen: { payload: string; retained: boolean }[] }> {
-  const c = await mqtt.connectAsync(url, { clientId: `watcher-${clients.length}`, reconnectPeriod: 0 });
+  const c = await mqtt.connectAsync(url, { clientId: `watcher-${clients.length}`, reconnectPeriod: 0, ...testLogin('relay-site-1') });
   clients.push(c);
   const seen: { payload: string; retained: boolean }[] = [];
   c.on('message', (_topic, payload, packet) => seen.push({ payload: payload.toString(), retained: packet.retain }));
@@ -100,7 +102,7 @@ describe('MQTT connection', () => {
     await b.close();
     await waitUntil('disconnected', () => !connection.connected);
     await expect(connection.publish('mimamori/site-1/x', '{}', { qos: 1, retain: false })).rejects.toThrow(/not connected/);
-    const again = await startEmbeddedBroker({ host: '127.0.0.1', port, wsPort: 0 });
+    const again = await startEmbeddedBroker({ ...testBrokerOptions('site-1'), port });
     brokers.push(again);
     await waitUntil('reconnected', () => connects === 2 && connection.connected);
     const received: string[] = [];
@@ -112,9 +114,10 @@ describe('MQTT connection', () => {
   });
 
   it('keeps credentials out of the logs', async () => {
-    const b = await broker();
-    const url = b.url.replace('mqtt://', 'mqtt://agent:s3cret-in-url@');
-    const connection = open({ url, username: 'agent', password: 'hunter2-password' });
+    // mqtt.js lets the URL's login win over the options': that is the one the broker knows.
+    const b = await broker({ credentials: { 'mimamori-agent': 's3cret-in-url' } });
+    const url = b.url.replace('mqtt://', 'mqtt://mimamori-agent:s3cret-in-url@');
+    const connection = open({ url, username: 'mimamori-agent', password: 'hunter2-password' });
     await waitUntil('connected', () => connection.connected);
     await connection.close();
     const all = logLines.join('\n');

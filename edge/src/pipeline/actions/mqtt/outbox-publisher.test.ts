@@ -5,6 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../log/logger.js';
 import { openStore, StoreValidationError, type Store } from '../../../store/store.js';
+import { testBrokerOptions, testLogin, type BrokerLogin } from '../../../../test/broker-login.js';
 import { freePort } from '../../../../test/free-port.js';
 import { MOSQUITTO, mosquittoAvailable, startMosquitto, type Mosquitto } from '../../../../test/mosquitto.js';
 import { waitUntil } from '../../../../test/wait-until.js';
@@ -35,9 +36,9 @@ interface Agent {
 }
 
 /** What `mimamori run` wires up: store, connection, publisher; stop() is the agent's shutdown. */
-function startAgent(dataDir: string, url: string): Agent {
+function startAgent(dataDir: string, url: string, login: Partial<BrokerLogin> = {}): Agent {
   const store = openStore(dataDir);
-  const connection = connectMqtt({ url, clientId: 'mimamori-site-1', statusTopic: 'mimamori/site-1/status', log });
+  const connection = connectMqtt({ url, clientId: 'mimamori-site-1', statusTopic: 'mimamori/site-1/status', log, ...login });
   const publisher = new OutboxPublisher(store, connection, log, { minBackoffMs: 100, maxBackoffMs: 1000 });
   publisher.start();
   let stopped: Promise<void> | undefined;
@@ -58,8 +59,8 @@ interface Received {
 }
 
 /** A subscriber with a persistent session (clean: false), so the broker queues for it while it is away. */
-async function subscribe(url: string, clientId: string, clean: boolean): Promise<{ client: MqttClient; received: Received }> {
-  const client = mqtt.connect(url, { clientId, clean, reconnectPeriod: 0 });
+async function subscribe(url: string, clientId: string, clean: boolean, login: Partial<BrokerLogin> = {}): Promise<{ client: MqttClient; received: Received }> {
+  const client = mqtt.connect(url, { clientId, clean, reconnectPeriod: 0, ...login });
   cleanups.push(() => client.endAsync(true));
   const seqs: number[] = [];
   // Listening before CONNACK: messages queued in the session can arrive in the same packet burst.
@@ -117,16 +118,18 @@ if (!mosquittoAvailable()) {
 }
 
 describe('outbox publisher against the embedded broker', () => {
+  const AGENT = testLogin('mimamori-agent');
+  const DASHBOARD = testLogin('dashboard-site-1');
   async function embedded(): Promise<EmbeddedBroker> {
-    const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0 });
+    const broker = await startEmbeddedBroker(testBrokerOptions('site-1'));
     cleanups.push(() => broker.close());
     return broker;
   }
 
   it('delivers in order, through a dropped connection', async () => {
     const broker = await embedded();
-    const { received } = await subscribe(broker.url, 'dashboard', true);
-    const agent = startAgent(tempDir('mimamori-outbox-aedes-'), broker.url);
+    const { received } = await subscribe(broker.url, 'dashboard', true, DASHBOARD);
+    const agent = startAgent(tempDir('mimamori-outbox-aedes-'), broker.url, AGENT);
     await waitUntil('connected', () => agent.connection.connected);
     const seqs = enqueueTen(agent);
     await waitUntil('first 10', () => received.unique().length >= 10);
@@ -146,8 +149,8 @@ describe('outbox publisher against the embedded broker', () => {
     const seqs = enqueueTen(before);
     await before.stop();
 
-    const { received } = await subscribe(broker.url, 'dashboard', true);
-    const after = startAgent(dataDir, broker.url);
+    const { received } = await subscribe(broker.url, 'dashboard', true, DASHBOARD);
+    const after = startAgent(dataDir, broker.url, AGENT);
     await waitUntil('10 messages', () => received.unique().length === 10);
     expect(received.unique()).toEqual(seqs);
     await waitUntil('outbox drained', () => after.store.outbox.pendingCount() === 0);
@@ -155,12 +158,12 @@ describe('outbox publisher against the embedded broker', () => {
 
   it('publishes a raw message as its bare text (a relay matches `on`), retained, without seq', async () => {
     const broker = await embedded();
-    const agent = startAgent(tempDir('mimamori-outbox-raw-'), broker.url);
+    const agent = startAgent(tempDir('mimamori-outbox-raw-'), broker.url, AGENT);
     const signal = 'mimamori/site-1/clerk/signal';
     agent.publisher.enqueue(rawMessage(signal, 'on', { qos: 1, retain: true }));
     await waitUntil('outbox drained', () => agent.store.outbox.pendingCount() === 0);
     // A relay connecting afterwards gets the retained state, byte for byte.
-    const relay = await mqtt.connectAsync(broker.url, { clientId: 'relay', reconnectPeriod: 0 });
+    const relay = await mqtt.connectAsync(broker.url, { clientId: 'relay', reconnectPeriod: 0, ...testLogin('relay-site-1') });
     cleanups.push(() => relay.endAsync(true));
     const got: { payload: string; retain: boolean }[] = [];
     relay.on('message', (_t, payload, packet) => got.push({ payload: payload.toString(), retain: packet.retain }));
@@ -174,8 +177,8 @@ describe('outbox publisher against the embedded broker', () => {
 
   it('flush() waits until everything is published, and gives up at once while disconnected', async () => {
     const broker = await embedded();
-    const { received } = await subscribe(broker.url, 'dashboard', true);
-    const agent = startAgent(tempDir('mimamori-outbox-flush-'), broker.url);
+    const { received } = await subscribe(broker.url, 'dashboard', true, DASHBOARD);
+    const agent = startAgent(tempDir('mimamori-outbox-flush-'), broker.url, AGENT);
     await waitUntil('connected', () => agent.connection.connected);
     const seqs = enqueueTen(agent);
     expect(await agent.publisher.flush(10_000)).toBe(true);
@@ -191,7 +194,7 @@ describe('outbox publisher against the embedded broker', () => {
 
   it('refuses a bad topic before writing anything, naming the field', async () => {
     const broker = await embedded();
-    const agent = startAgent(tempDir('mimamori-outbox-topic-'), broker.url);
+    const agent = startAgent(tempDir('mimamori-outbox-topic-'), broker.url, AGENT);
     let error: unknown;
     try {
       agent.publisher.enqueue({ topic: 'mimamori/+/alerts', payload: { eventId: 'e', seq: 1 }, qos: 1, retain: false });
