@@ -51,6 +51,8 @@ export interface SegmentForExport {
   readonly startMs: number;
   /** null while the segment is being written. */
   readonly endMs: number | null;
+  /** The camera codec the recorder transcoded from (to H.264); null or absent: copied as it came. */
+  readonly transcodedFrom?: string | null;
 }
 
 /** Where footage and events come from (the store on the device; anything in tests). */
@@ -416,6 +418,7 @@ async function exportCamera(o: CameraExport): Promise<ManifestCamera> {
       start: time(s.startMs),
       end: optionalTime(s.endMs),
       inProgress: s.endMs === null,
+      transcodedFrom: s.transcodedFrom ?? null,
     });
   }
   if (copies.length === 0) return { id: o.camera, folder: o.folder, joined: null, segments, missingSegments };
@@ -433,6 +436,7 @@ async function exportCamera(o: CameraExport): Promise<ManifestCamera> {
   const first = segments[0] as ManifestSegment;
   const last = segments[segments.length - 1] as ManifestSegment;
   const gaps = missingSegments.length > 0 ? `${missingSegments.length} indexed segment(s) were missing and are not in it` : null;
+  const transcoded = transcodedNote(segments);
   return {
     id: o.camera,
     folder: o.folder,
@@ -441,11 +445,19 @@ async function exportCamera(o: CameraExport): Promise<ManifestCamera> {
       from: first.start,
       to: last.end,
       audio: joined.audio,
-      note: [joined.note, gaps].filter((n): n is string => n !== null).join('; ') || null,
+      note: [joined.note, gaps, transcoded].filter((n): n is string => n !== null).join('; ') || null,
     },
     segments,
     missingSegments,
   };
+}
+
+/** Says when footage is not the camera's own stream: the device re-encoded it while recording. */
+function transcodedNote(segments: readonly ManifestSegment[]): string | null {
+  const from = [...new Set(segments.map((s) => s.transcodedFrom).filter((c): c is string => c !== null))];
+  if (from.length === 0) return null;
+  const n = segments.filter((s) => s.transcodedFrom !== null).length;
+  return `${n} of ${segments.length} segment(s) were transcoded to H.264 by the device while recording (camera codec ${from.join(', ')}, which MPEG-TS cannot carry as it is)`;
 }
 
 async function exportEvents(o: ExportBundleOptions, staging: string, log: Logger): Promise<BundleManifest['events']> {
