@@ -16,7 +16,7 @@ import { CameraPipeline } from './pipeline/camera-pipeline.js';
 import { EventRecorder, type RecordedEvent } from './pipeline/events/event-recorder.js';
 import type { BehaviourEvent } from './pipeline/behaviours/types.js';
 import type { CameraFrame } from './pipeline/camera-pipeline.js';
-import { SegmentRecorder, type RecordedSegment } from './pipeline/record/segment-recorder.js';
+import { SegmentRecorder, recorderStatus, type RecordedSegment } from './pipeline/record/segment-recorder.js';
 import { RetentionCleaner, type RetentionRunReport } from './pipeline/retention/retention-cleaner.js';
 import { CameraSource, type StateChange } from './pipeline/source/camera-source.js';
 import { openStore, type EventRecord, type Store } from './store/store.js';
@@ -208,7 +208,7 @@ export class Agent {
           analyseMs: round1(c.pipeline.stats.analyseMs),
           trackMs: round1(c.pipeline.stats.trackMs),
           recorder: c.recorder
-            ? { state: c.recorder.status().state, segments: c.recorder.status().segments }
+            ? recorderStatus(c.recorder.status())
             : c.config.record.enabled && this.recordingPaused ? { state: 'paused', reason: 'storage_full' } : null,
         };
       }),
@@ -238,6 +238,8 @@ export class Agent {
     return new SegmentRecorder(camera, {
       dataDir: this.store!.dataDir,
       ffmpegPath: this.config.ffmpeg.ffmpegPath,
+      ffprobePath: this.config.ffmpeg.ffprobePath,
+      log: camLog,
       onStateChange: (change) => this.recordState(change, camLog),
       onSegment: (segment) => this.indexSegment(segment),
       onSegmentError: (err, segment) => camLog.error('segment not indexed', { camera: camera.id, path: segment.path, err }),
@@ -398,7 +400,9 @@ export class Agent {
     if (!this.store) return;
     const dataDir = this.store.dataDir;
     const path = isAbsolute(segment.path) ? relative(dataDir, segment.path) : segment.path;
-    this.store.segments.add({ camera: segment.camera, path, startMs: segment.startMs, endMs: segment.endMs, bytes: segment.bytes, container: 'mpegts' });
+    this.store.segments.add({
+      camera: segment.camera, path, startMs: segment.startMs, endMs: segment.endMs, bytes: segment.bytes, container: 'mpegts', transcodedFrom: segment.transcodedFrom,
+    });
   }
 }
 
