@@ -29,6 +29,7 @@ import { OutboxPublisher } from './pipeline/actions/mqtt/outbox-publisher.js';
 import { DAY_MS, OutboxPruner } from './pipeline/actions/mqtt/outbox-pruner.js';
 import { readPackageVersion } from './cli/package-version.js';
 import { loadOrCreateDeviceKeys } from './evidence/device-keys.js';
+import { clearLeftovers, runDir } from './clear-leftovers.js';
 
 interface CameraRuntime {
   config: CameraConfig;
@@ -87,6 +88,8 @@ export class Agent {
     this.startedAt = Date.now();
     const dataDir = resolve(config.dataDir);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    // Before the sweep reads the recordings: a leftover recorder would still be writing them.
+    await clearLeftovers(dataDir, log);
     this.store = openStore(dataDir);
     // The evidence signing key exists from the first start, so its fingerprint can be published
     // (`mimamori keys show`) before the first export is ever needed.
@@ -141,7 +144,7 @@ export class Agent {
     for (const camera of config.cameras.filter((c) => c.enabled)) {
       const camLog = log.child('camera');
       const onStateChange = (change: StateChange): void => this.recordState(change, camLog);
-      const source = new CameraSource(camera, { ffmpegPath: config.ffmpeg.ffmpegPath, onStateChange });
+      const source = new CameraSource(camera, { ffmpegPath: config.ffmpeg.ffmpegPath, onStateChange, runDir: runDir(dataDir) });
       const recorder = camera.record.enabled ? this.createRecorder(camera) : null;
       const pipeline = new CameraPipeline(camera, { perception: analyzer, sink, log: camLog });
       const running = pipeline.run(source.frames()).catch((err: unknown) => {

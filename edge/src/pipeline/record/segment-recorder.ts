@@ -6,10 +6,9 @@
  * ffprobe finds a video stream in it; one without is counted and logged, never indexed as footage.
  * Resilience (backoff, stall, states) is shared with CameraSource.
  *
- * Permissions: day folders are created 0o700 and each completed segment is chmod-ed to 0o600.
- * The child's umask is not changed: Node can only set the umask of its whole process (every
- * module, every thread), and fluent-ffmpeg spawns the binary directly. The segment being
- * written is briefly ffmpeg's default mode, but inside a 0o700 folder no other user can open it.
+ * Permissions: day folders are created 0o700; ffmpeg runs with umask 077 (child-lifetime.ts), so
+ * segments are 0o600 from their first byte, and each completed one is chmod-ed to 0o600 again in
+ * case the umask could not be set.
  */
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { ffmpegCapabilities } from '../decode/ffmpeg-capabilities.js';
 import type { BackoffOptions } from '../source/backoff.js';
 import { ffmpegInput, type FfmpegInput } from '../source/ffmpeg-input-args.js';
 import { launchFfmpeg, type LaunchedFfmpeg } from '../source/launch-ffmpeg.js';
+import { childPidFile } from '../source/leftover-children.js';
 import { superviseCamera, type SupervisedFfmpeg, type SourceState, type StateChange } from '../source/supervised-ffmpeg.js';
 import { probeMedia, probeSourceCodec } from './media-probe.js';
 import {
@@ -49,6 +49,8 @@ export interface SegmentRecorderOptions {
   onSegmentError?: (err: Error, segment: RecordedSegment) => void;
   ffmpegPath?: string;
   ffprobePath?: string;
+  /** Pid files of the running ffmpeg (leftover-children.ts); default `<dataDir>/run`. */
+  runDir?: string;
   /** One line when the recording mode changes and (rate-limited) for segments without video. */
   log?: Logger;
   backoff?: Partial<BackoffOptions>;
@@ -159,7 +161,8 @@ export class SegmentRecorder {
       .outputOptions(segmentOutputOptions({
         root: this.root, camera: this.camera.id, segmentSeconds: this.camera.record.segmentSeconds, audio: this.audio, mode, cameraCodec: codec,
       }));
-    const run = await launchFfmpeg(command, 'file');
+    const runDir = this.options.runDir ?? join(this.options.dataDir, 'run');
+    const run = await launchFfmpeg(command, 'file', { ffmpegPath: bin, camera: this.camera.id, role: 'recorder', pidFile: childPidFile(runDir, 'recorder', this.camera.id) });
     const transcodedFrom = mode === 'transcode' ? codec : null;
     let anchorWallMs: number | null = null;
     let lastOutUs = -1;

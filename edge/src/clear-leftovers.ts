@@ -1,0 +1,27 @@
+/**
+ * What a killed agent leaves behind, cleared at start before any camera or sweep runs: ffmpeg
+ * children still writing (leftover-children.ts). Also says once how this machine ties ffmpeg
+ * children to the agent.
+ */
+import { join } from 'node:path';
+import type { Logger } from './log/logger.js';
+import { childLifetime } from './pipeline/source/child-lifetime.js';
+import { reapLeftoverChildren } from './pipeline/source/leftover-children.js';
+
+/** `<dataDir>/run`: pid files of the running ffmpeg children. */
+export function runDir(dataDir: string): string {
+  return join(dataDir, 'run');
+}
+
+export async function clearLeftovers(dataDir: string, log: Logger): Promise<void> {
+  const lifetime = await childLifetime();
+  if (!lifetime.parentDeathSignal) {
+    log.warn('setpriv --pdeathsig not available: ffmpeg children of a killed agent run on until its next start stops them', {
+      privateFiles: lifetime.privateFiles,
+    });
+  }
+  const children = await reapLeftoverChildren(runDir(dataDir), { log });
+  if (children.stopped + children.stale > 0) {
+    log.info('leftovers of a previous run cleared', { ffmpegStopped: children.stopped, stalePidFiles: children.stale });
+  }
+}
