@@ -1,9 +1,11 @@
 /**
- * What a killed agent leaves behind, cleared at start before any camera or sweep runs: ffmpeg
- * children still writing (leftover-children.ts). Also says once how this machine ties ffmpeg
- * children to the agent.
+ * What a killed agent or export leaves behind, cleared at start before any camera, sweep or export
+ * runs: ffmpeg children still writing (leftover-children.ts) and export staging folders
+ * (export-staging.ts). Also says once how this machine ties ffmpeg children to the agent.
  */
 import { join } from 'node:path';
+import { EXPORTS_DIR } from './api/routes/export-routes.js';
+import { removeLeftoverStaging } from './evidence/export-staging.js';
 import type { Logger } from './log/logger.js';
 import { childLifetime } from './pipeline/source/child-lifetime.js';
 import { reapLeftoverChildren } from './pipeline/source/leftover-children.js';
@@ -21,7 +23,8 @@ export async function clearLeftovers(dataDir: string, log: Logger): Promise<void
     });
   }
   const children = await reapLeftoverChildren(runDir(dataDir), { log });
-  if (children.stopped + children.stale > 0) {
-    log.info('leftovers of a previous run cleared', { ffmpegStopped: children.stopped, stalePidFiles: children.stale });
+  const staging = await removeLeftoverStaging(join(dataDir, EXPORTS_DIR), log);
+  if (children.stopped + children.stale + staging.removed.length > 0) {
+    log.info('leftovers of a previous run cleared', { ffmpegStopped: children.stopped, stalePidFiles: children.stale, exportStaging: staging.removed.length });
   }
 }

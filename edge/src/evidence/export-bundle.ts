@@ -9,7 +9,8 @@
  * - Everything is written into a hidden staging folder next to the output
  *   (`.<name>.incomplete-<random>`) and renamed to the output name only once it is complete and
  *   flushed to disk, so an interrupted export never leaves anything under the name asked for, and
- *   nothing in the staging folder is signed until the very end.
+ *   nothing in the staging folder is signed until the very end. Staging left by an export that
+ *   was killed is removed before the next export into the same folder (export-staging.ts).
  * - Only names made by bundle-names.ts reach the filesystem: case numbers, camera ids, segment
  *   file names and event ids are made into single safe path components, so nothing can be written
  *   outside the output.
@@ -20,7 +21,7 @@
  */
 import { constants, createReadStream } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatTimestamp } from '../store/timestamps.js';
 import type { EventRecord } from '../store/event-repository.js';
@@ -34,6 +35,7 @@ import { UniqueNames, defaultBundleName } from './bundle-names.js';
 import { writeZip } from './bundle-zip.js';
 import { describeClock } from './export-clock.js';
 import { joinSegments } from './join-segments.js';
+import { removeLeftoverStaging, stagingName } from './export-staging.js';
 import type { HoldRecord } from '../store/hold-repository.js';
 
 /** The hold being exported, as the store keeps it. */
@@ -161,7 +163,7 @@ export async function planOutput(out: string, caseNumber: string, nowMs: number)
   const parentInfo = await lstat(parent).catch(() => null);
   if (!parentInfo?.isDirectory()) throw new ExportRefusedError(`output folder ${parent} does not exist`);
   const name = basename(final);
-  const staging = join(parent, `.${name}.incomplete-${randomBytes(4).toString('hex')}`);
+  const staging = join(parent, stagingName(name));
   return { format: zip ? 'zip' : 'directory', final, name, parent, staging, partialZip: zip ? `${staging}.part` : null };
 }
 
@@ -295,6 +297,7 @@ export async function exportBundle(options: ExportBundleOptions): Promise<Export
 
   const startedMs = now();
   const plan = await planOutput(options.out, hold.caseNumber, startedMs);
+  await removeLeftoverStaging(plan.parent, log);
   const publicKey = createPublicKey(options.identity.publicKeyPem);
   const fingerprint = publicKeyFingerprint(publicKey);
   log.info('export started', { hold: hold.id, case: hold.caseNumber, output: plan.final, cameras: options.cameras, segments: indexed });
