@@ -1,5 +1,5 @@
 /**
- * How every long-lived ffmpeg child is started so it cannot outlive the agent or leak footage:
+ * How every ffmpeg child is started so it cannot outlive the agent or leak footage:
  *
  * - `setpriv --pdeathsig KILL` (util-linux) asks the kernel to SIGKILL the child when the agent
  *   dies, even by `kill -9`, where no exit handler of ours runs. Node cannot set that itself.
@@ -59,6 +59,12 @@ function runs(prefix: readonly string[], command: string): Promise<boolean> {
   return new Promise((resolve) => {
     execFile(prefix[0] as string, [...prefix.slice(1), command], { timeout: 5000 }, (err) => resolve(err === null));
   });
+}
+
+/** Command and arguments for a plain `spawn` of ffmpeg (joins, clips) under the same rules. */
+export async function lifetimeSpawnArgs(bin: string, args: readonly string[]): Promise<[string, string[]]> {
+  const { prefix } = await childLifetime();
+  return prefix.length === 0 ? [bin, [...args]] : [prefix[0] as string, [...prefix.slice(1), bin, ...args]];
 }
 
 interface FluentInternals {
