@@ -23,7 +23,11 @@ export async function clearLeftovers(dataDir: string, log: Logger): Promise<void
     });
   }
   const children = await reapLeftoverChildren(runDir(dataDir), { log });
-  const staging = await removeLeftoverStaging(join(dataDir, EXPORTS_DIR), log);
+  // Litter only costs disk: an unreadable exports folder must not keep the cameras from starting.
+  const staging = await removeLeftoverStaging(join(dataDir, EXPORTS_DIR), log).catch((err: unknown) => {
+    log.error('export staging not swept', { err });
+    return { removed: [], inUse: 0 };
+  });
   if (children.stopped + children.stale + staging.removed.length > 0) {
     log.info('leftovers of a previous run cleared', { ffmpegStopped: children.stopped, stalePidFiles: children.stale, exportStaging: staging.removed.length });
   }
