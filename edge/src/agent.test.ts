@@ -99,9 +99,12 @@ describe('agent', () => {
 
     const res = await fetch(`${agent.url}api/status`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { site: string; cameras: { id: string }[] };
+    const body = (await res.json()) as { site: string; cameras: { id: string; recorder: Record<string, unknown> | null }[] };
     expect(body.site).toBe('test-store');
     expect(body.cameras.map((c) => c.id)).toEqual(['rack1', 'broken']);
+    // An H.264 camera is recorded as it comes; a camera that never opened has no codec yet.
+    expect(body.cameras[0]?.recorder).toMatchObject({ mode: 'copy', codec: 'h264', withoutVideo: 0 });
+    expect(body.cameras[1]?.recorder).toMatchObject({ mode: null, codec: null });
 
     expect((await fetch(`${agent.url}api/events`)).status).toBe(401);
     const login = await fetch(`${agent.url}api/login`, {

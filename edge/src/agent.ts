@@ -19,7 +19,7 @@ import { AnalysisSupervision } from './pipeline/analysis-supervision.js';
 import { EventRecorder, type RecordedEvent } from './pipeline/events/event-recorder.js';
 import type { BehaviourEvent } from './pipeline/behaviours/types.js';
 import type { CameraFrame } from './pipeline/camera-pipeline.js';
-import { SegmentRecorder, type RecordedSegment } from './pipeline/record/segment-recorder.js';
+import { SegmentRecorder, recorderStatus, type RecordedSegment } from './pipeline/record/segment-recorder.js';
 import { RetentionCleaner, type RetentionRunReport } from './pipeline/retention/retention-cleaner.js';
 import { CameraSource, type StateChange } from './pipeline/source/camera-source.js';
 import { openStore, type EventRecord, type Store } from './store/store.js';
@@ -36,6 +36,7 @@ import { OutboxPublisher } from './pipeline/actions/mqtt/outbox-publisher.js';
 import { DAY_MS, OutboxPruner } from './pipeline/actions/mqtt/outbox-pruner.js';
 import { readPackageVersion } from './cli/package-version.js';
 import { loadOrCreateDeviceKeys } from './evidence/device-keys.js';
+import { clearLeftovers, runDir } from './clear-leftovers.js';
 
 interface CameraRuntime {
   config: CameraConfig;
@@ -102,6 +103,8 @@ export class Agent {
     const log = options.log;
     this.startedAt = Date.now();
     const dataDir = await ensureDataDir(config.dataDir);
+    // Before the sweep reads the recordings: a leftover recorder would still be writing them.
+    await clearLeftovers(dataDir, log);
     const reserve = new DiskReserve(dataDir, config.retention.reserveBytes);
     const writes = this.writes = new WriteGuard({ log: log.child('store'), reserve, onNoSpace: () => this.retention?.nudge() });
     // On a full disk even opening needs room (the WAL index file): the reserve gives it.
@@ -168,7 +171,7 @@ export class Agent {
     for (const camera of config.cameras.filter((c) => c.enabled)) {
       const camLog = log.child('camera');
       const onStateChange = (change: StateChange): void => this.recordState(change, camLog);
-      const source = new CameraSource(camera, { ffmpegPath: config.ffmpeg.ffmpegPath, onStateChange });
+      const source = new CameraSource(camera, { ffmpegPath: config.ffmpeg.ffmpegPath, onStateChange, runDir: runDir(dataDir) });
       const recorder = camera.record.enabled ? this.createRecorder(camera) : null;
       const pipeline = new CameraPipeline(camera, { perception: analyzer, sink, log: camLog });
       supervision.add(pipeline, source);
@@ -238,7 +241,7 @@ export class Agent {
           trackMs: round1(c.pipeline.stats.trackMs),
           analysis: this.supervision?.cameraStatus(c.config.id) ?? null,
           recorder: c.recorder
-            ? { state: c.recorder.status().state, segments: c.recorder.status().segments }
+            ? recorderStatus(c.recorder.status())
             : c.config.record.enabled && this.recordingPaused ? { state: 'paused', reason: 'storage_full' } : null,
         };
       }),
@@ -274,6 +277,8 @@ export class Agent {
     return new SegmentRecorder(camera, {
       dataDir: this.store!.dataDir,
       ffmpegPath: this.config.ffmpeg.ffmpegPath,
+      ffprobePath: this.config.ffmpeg.ffprobePath,
+      log: camLog,
       onStateChange: (change) => this.recordState(change, camLog),
       onSegment: (segment) => this.indexSegment(segment),
       onSegmentError: (err, segment) => camLog.error('segment not indexed', { camera: camera.id, path: segment.path, err }),
@@ -462,7 +467,7 @@ export class Agent {
     // Tried even while short of space: an unindexed file is one the cleaner cannot delete (the next
     // start's sweep indexes it if this fails). A bad row still goes to the recorder's onSegmentError.
     this.writes?.bestEffort(`segments.add(${path})`, () => store.segments.add({
-      camera: segment.camera, path, startMs: segment.startMs, endMs: segment.endMs, bytes: segment.bytes, container: 'mpegts',
+      camera: segment.camera, path, startMs: segment.startMs, endMs: segment.endMs, bytes: segment.bytes, container: 'mpegts', transcodedFrom: segment.transcodedFrom,
     }), { whileShort: true, onlyDiskFailures: true });
     // The disk is watched as segments close, not only on the cleaner's interval.
     this.retention?.nudge();

@@ -17,7 +17,7 @@ export async function cutH264Clip(dir: string, seconds: number, name = 'clip.mp4
   return out;
 }
 
-export async function ffprobeJson(file: string): Promise<{ format: { duration?: string }; streams: { codec_type: string; width?: number; height?: number }[] }> {
+export async function ffprobeJson(file: string): Promise<{ format: { duration?: string }; streams: { codec_type: string; codec_name?: string; width?: number; height?: number }[] }> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file]);
   return JSON.parse(stdout) as { format: { duration?: string }; streams: { codec_type: string }[] };
 }

@@ -226,6 +226,7 @@ describe('mimamori export → verify', () => {
     const target = join(out, 'killed');
     const main = fileURLToPath(new URL('./main.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', main, 'export', '--config', config, '--hold', hold.id, '--out', target], { stdio: 'ignore' });
+    let restored = false;
     try {
       const copied = segments[1]?.path.split('/').pop() as string;
       let found: string | undefined;
@@ -244,11 +245,20 @@ describe('mimamori export → verify', () => {
       const v = await runCli(['verify', left]);
       expect(v.code).toBe(1);
       expect(v.stdout.trim().split('\n').pop()).toMatch(/^NOT VERIFIED/);
-      await rm(left, { recursive: true, force: true });
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      // The next export into the same folder removes the leftover before it starts its own.
       await rm(stuck, { force: true });
       await run('mv', [saved, stuck]);
+      restored = true;
+      const next = await runCli(['export', '--config', config, '--hold', hold.id, '--out', join(out, 'after-kill')]);
+      expect(next.code, next.stderr).toBe(0);
+      expect(existsSync(left)).toBe(false);
+      expect(readdirSync(out).filter((n) => n.includes('.incomplete-'))).toEqual([]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (!restored) {
+        await rm(stuck, { force: true });
+        await run('mv', [saved, stuck]);
+      }
     }
   });
 });

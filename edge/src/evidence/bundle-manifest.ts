@@ -41,6 +41,11 @@ export interface ManifestSegment {
   /** null when the segment was still being recorded at export time (a copy of what was written). */
   readonly end: ManifestTime | null;
   readonly inProgress: boolean;
+  /**
+   * The camera's codec when the device transcoded this segment to H.264 as it recorded it (the
+   * camera's own codec cannot be stored in MPEG-TS as it is); null: the camera's stream, copied.
+   */
+  readonly transcodedFrom: string | null;
 }
 
 export interface ManifestCamera {

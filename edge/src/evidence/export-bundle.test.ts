@@ -213,6 +213,18 @@ describe('exportBundle to a folder', () => {
     expect(await frameHashes(mp4)).toEqual(fromSegments);
   });
 
+  it('says which segments the device transcoded while recording, per segment and on the joined file', async () => {
+    const s = await site();
+    const store = storeFootageSource(s.store);
+    // The middle segment as a transcoding recorder indexes it.
+    const source = { ...store, segments: (c: string, from: number, to: number) => store.segments(c, from, to).map((seg, i) => (i === 1 ? { ...seg, transcodedFrom: 'msmpeg4v3' } : seg)) };
+    await exportBundle(options(s, { source }));
+    const manifest = await manifestOf(join(s.out, 'bundle'));
+    const [camera] = manifest.cameras;
+    expect(camera?.segments.map((seg) => seg.transcodedFrom)).toEqual([null, 'msmpeg4v3', null]);
+    expect(camera?.joined?.note).toContain('1 of 3 segment(s) were transcoded to H.264 by the device while recording (camera codec msmpeg4v3');
+  });
+
   it('keeps the audio of segments that have it', async () => {
     const s = await site({ audio: 'aac' });
     const result = await exportBundle(options(s));

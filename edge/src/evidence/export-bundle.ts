@@ -9,7 +9,8 @@
  * - Everything is written into a hidden staging folder next to the output
  *   (`.<name>.incomplete-<random>`) and renamed to the output name only once it is complete and
  *   flushed to disk, so an interrupted export never leaves anything under the name asked for, and
- *   nothing in the staging folder is signed until the very end.
+ *   nothing in the staging folder is signed until the very end. Staging left by an export that
+ *   was killed is removed before the next export into the same folder (export-staging.ts).
  * - Only names made by bundle-names.ts reach the filesystem: case numbers, camera ids, segment
  *   file names and event ids are made into single safe path components, so nothing can be written
  *   outside the output.
@@ -20,7 +21,7 @@
  */
 import { constants, createReadStream } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatTimestamp } from '../store/timestamps.js';
 import type { EventRecord } from '../store/event-repository.js';
@@ -34,6 +35,7 @@ import { UniqueNames, defaultBundleName } from './bundle-names.js';
 import { writeZip } from './bundle-zip.js';
 import { describeClock } from './export-clock.js';
 import { joinSegments } from './join-segments.js';
+import { removeLeftoverStaging, stagingName } from './export-staging.js';
 import type { HoldRecord } from '../store/hold-repository.js';
 
 /** The hold being exported, as the store keeps it. */
@@ -51,6 +53,8 @@ export interface SegmentForExport {
   readonly startMs: number;
   /** null while the segment is being written. */
   readonly endMs: number | null;
+  /** The camera codec the recorder transcoded from (to H.264); null or absent: copied as it came. */
+  readonly transcodedFrom?: string | null;
 }
 
 /** Where footage and events come from (the store on the device; anything in tests). */
@@ -159,7 +163,7 @@ export async function planOutput(out: string, caseNumber: string, nowMs: number)
   const parentInfo = await lstat(parent).catch(() => null);
   if (!parentInfo?.isDirectory()) throw new ExportRefusedError(`output folder ${parent} does not exist`);
   const name = basename(final);
-  const staging = join(parent, `.${name}.incomplete-${randomBytes(4).toString('hex')}`);
+  const staging = join(parent, stagingName(name));
   return { format: zip ? 'zip' : 'directory', final, name, parent, staging, partialZip: zip ? `${staging}.part` : null };
 }
 
@@ -294,6 +298,7 @@ export async function exportBundle(options: ExportBundleOptions): Promise<Export
 
   const startedMs = now();
   const plan = await planOutput(options.out, hold.caseNumber, startedMs);
+  await removeLeftoverStaging(plan.parent, log);
   const publicKey = createPublicKey(options.identity.publicKeyPem);
   const fingerprint = publicKeyFingerprint(publicKey);
   log.info('export started', { hold: hold.id, case: hold.caseNumber, output: plan.final, cameras: options.cameras, segments: indexed });
@@ -417,6 +422,7 @@ async function exportCamera(o: CameraExport): Promise<ManifestCamera> {
       start: time(s.startMs),
       end: optionalTime(s.endMs),
       inProgress: s.endMs === null,
+      transcodedFrom: s.transcodedFrom ?? null,
     });
   }
   if (copies.length === 0) return { id: o.camera, folder: o.folder, joined: null, segments, missingSegments };
@@ -434,6 +440,7 @@ async function exportCamera(o: CameraExport): Promise<ManifestCamera> {
   const first = segments[0] as ManifestSegment;
   const last = segments[segments.length - 1] as ManifestSegment;
   const gaps = missingSegments.length > 0 ? `${missingSegments.length} indexed segment(s) were missing and are not in it` : null;
+  const transcoded = transcodedNote(segments);
   return {
     id: o.camera,
     folder: o.folder,
@@ -442,11 +449,19 @@ async function exportCamera(o: CameraExport): Promise<ManifestCamera> {
       from: first.start,
       to: last.end,
       audio: joined.audio,
-      note: [joined.note, gaps].filter((n): n is string => n !== null).join('; ') || null,
+      note: [joined.note, gaps, transcoded].filter((n): n is string => n !== null).join('; ') || null,
     },
     segments,
     missingSegments,
   };
+}
+
+/** Says when footage is not the camera's own stream: the device re-encoded it while recording. */
+function transcodedNote(segments: readonly ManifestSegment[]): string | null {
+  const from = [...new Set(segments.map((s) => s.transcodedFrom).filter((c): c is string => c !== null))];
+  if (from.length === 0) return null;
+  const n = segments.filter((s) => s.transcodedFrom !== null).length;
+  return `${n} of ${segments.length} segment(s) were transcoded to H.264 by the device while recording (camera codec ${from.join(', ')}, which MPEG-TS cannot carry as it is)`;
 }
 
 async function exportEvents(o: ExportBundleOptions, staging: string, log: Logger): Promise<BundleManifest['events']> {

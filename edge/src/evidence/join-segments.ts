@@ -14,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import type { Logger } from '../log/logger.js';
+import { lifetimeSpawnArgs } from '../pipeline/source/child-lifetime.js';
 
 export interface JoinOptions {
   readonly ffmpegPath: string;
@@ -99,11 +100,14 @@ function lastLine(text: string): string {
   return text.trim().split('\n').filter((l) => AUDIO_REFUSED.test(l)).pop()?.trim() ?? text.trim().split('\n').pop() ?? '';
 }
 
-function runFfmpeg(options: JoinOptions, audio: boolean): Promise<FfmpegRun> {
+async function runFfmpeg(options: JoinOptions, audio: boolean): Promise<FfmpegRun> {
   const { signal } = options;
-  if (signal?.aborted) return Promise.reject(abortError(signal));
+  if (signal?.aborted) throw abortError(signal);
+  // Dies with its parent: a killed export leaves no join running into a staging folder.
+  const [command, args] = await lifetimeSpawnArgs(options.ffmpegPath, joinArgs(options.listFile, options.output, audio));
+  if (signal?.aborted) throw abortError(signal);
   return new Promise<FfmpegRun>((resolve, reject) => {
-    const child = spawn(options.ffmpegPath, joinArgs(options.listFile, options.output, audio), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let tail = '';
     let sawAudio = false;
     child.stderr.setEncoding('utf8');

@@ -193,6 +193,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'segments: the camera codec transcoded from',
+    up: (db) => {
+      // NULL: the camera's stream as it came (every segment before this version was a copy).
+      db.exec(`ALTER TABLE segments ADD COLUMN transcoded_from TEXT CHECK (transcoded_from IS NULL OR length(transcoded_from) BETWEEN 1 AND 64);`);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

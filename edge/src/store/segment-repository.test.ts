@@ -23,6 +23,16 @@ describe('segments', () => {
     expect(store.resolve('footage/atm-1/0001.ts')).toBe(path.join(store.dataDir, 'footage', 'atm-1', '0001.ts'));
   });
 
+  it('keeps the camera codec a segment was transcoded from; a copy has none', () => {
+    const store = open();
+    const copied = store.segments.add({ camera: 'atm-1', path: 'r/0.ts', startMs: T0, endMs: T0 + S, bytes: 1, container: 'mpegts' });
+    const transcoded = store.segments.add({ camera: 'atm-1', path: 'r/1.ts', startMs: T0 + S, endMs: T0 + 2 * S, bytes: 1, container: 'mpegts', transcodedFrom: 'msmpeg4v3' });
+    expect([copied.transcodedFrom, transcoded.transcodedFrom]).toEqual([null, 'msmpeg4v3']);
+    expect(store.segments.list({ camera: 'atm-1', from: T0, to: T0 + 2 * S }).map((r) => r.transcodedFrom)).toEqual([null, 'msmpeg4v3']);
+    expect(thrown(() => store.segments.add({ camera: 'atm-1', path: 'r/2.ts', startMs: T0, container: 'mpegts', transcodedFrom: 'a b' })).message)
+      .toContain('transcodedFrom');
+  });
+
   it('lists the segments of one camera overlapping [from, to), oldest first', () => {
     const store = open();
     // atm-1: [0,60) [60,120) [120,180) and one still being written from 180 s.

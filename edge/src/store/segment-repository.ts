@@ -19,6 +19,8 @@ export interface NewSegment {
   /** Known when the segment is indexed after the fact; otherwise set by complete(). */
   readonly endMs?: number | null;
   readonly bytes?: number | null;
+  /** The camera codec the recorder transcoded from (to H.264); null or absent for a copy. */
+  readonly transcodedFrom?: string | null;
 }
 
 export interface SegmentRecord {
@@ -31,6 +33,8 @@ export interface SegmentRecord {
   readonly endMs: number | null;
   readonly bytes: number | null;
   readonly container: Container;
+  /** The camera codec the recorder transcoded from (to H.264); null when the stream was copied. */
+  readonly transcodedFrom: string | null;
   readonly createdAt: number;
 }
 
@@ -61,6 +65,7 @@ const newSegmentSchema = z
     container: z.enum(CONTAINERS),
     endMs: epochMs.nullable().default(null),
     bytes: count.nullable().default(null),
+    transcodedFrom: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a codec name as ffprobe gives it').nullable().default(null),
   })
   .strict()
   .refine((s) => s.endMs === null || s.endMs >= s.startMs, { message: 'is before startMs', path: ['endMs'] });
@@ -80,10 +85,11 @@ interface SegmentRow {
   end_ms: number | null;
   bytes: number | null;
   container: Container;
+  transcoded_from: string | null;
   created_at: number;
 }
 
-const COLUMNS = 'id, camera, path, start_ms, end_ms, bytes, container, created_at';
+const COLUMNS = 'id, camera, path, start_ms, end_ms, bytes, container, transcoded_from, created_at';
 
 function toRecord(row: SegmentRow): SegmentRecord {
   return {
@@ -94,14 +100,15 @@ function toRecord(row: SegmentRow): SegmentRecord {
     endMs: row.end_ms,
     bytes: row.bytes,
     container: row.container,
+    transcodedFrom: row.transcoded_from,
     createdAt: row.created_at,
   };
 }
 
 export function createSegmentRepository(db: Database, clock: () => number): SegmentRepository {
   const insert: Statement<[Omit<SegmentRow, 'id'>]> = db.prepare(
-    'INSERT INTO segments (camera, path, start_ms, end_ms, bytes, container, created_at) ' +
-      'VALUES (@camera, @path, @start_ms, @end_ms, @bytes, @container, @created_at)',
+    'INSERT INTO segments (camera, path, start_ms, end_ms, bytes, container, transcoded_from, created_at) ' +
+      'VALUES (@camera, @path, @start_ms, @end_ms, @bytes, @container, @transcoded_from, @created_at)',
   );
   const byPath: Statement<[string], SegmentRow> = db.prepare(`SELECT ${COLUMNS} FROM segments WHERE path = ?`);
   const finish: Statement<[{ path: string; end_ms: number; bytes: number }]> = db.prepare(
@@ -133,7 +140,7 @@ export function createSegmentRepository(db: Database, clock: () => number): Segm
       const s = validate(`segments.add(${String((segment as { path?: unknown } | null)?.path)})`, newSegmentSchema, segment);
       const row = {
         camera: s.camera, path: s.path, start_ms: s.startMs, end_ms: s.endMs, bytes: s.bytes,
-        container: s.container, created_at: clock(),
+        container: s.container, transcoded_from: s.transcodedFrom, created_at: clock(),
       };
       try {
         return toRecord({ id: Number(insert.run(row).lastInsertRowid), ...row });

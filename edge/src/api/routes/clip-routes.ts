@@ -28,6 +28,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { locateFfmpeg } from '../../pipeline/decode/ffmpeg-binaries.js';
+import { lifetimeSpawnArgs } from '../../pipeline/source/child-lifetime.js';
 import type { EventRecord, SegmentRecord } from '../../store/store.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
@@ -146,7 +147,8 @@ export function registerClipRoutes(app: FastifyInstance, ctx: ApiContext): void 
         subject: id,
         details: { role: user.role, camera: event.camera, behaviour: event.behaviour, from, to, segments: segments.map((s) => s.id) },
       });
-      const proc = spawn(ffmpeg, clipArgs(list), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const [command, args] = await lifetimeSpawnArgs(ffmpeg, clipArgs(list));
+      const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       let stderr = '';
       proc.stderr.setEncoding('utf8');

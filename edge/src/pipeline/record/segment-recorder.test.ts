@@ -3,18 +3,21 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requireOpencvData } from '../../../test/fixtures.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { PEDESTRIAN_VIDEO, requireOpencvData } from '../../../test/fixtures.js';
 import { cutH264Clip, ffprobeJson, isRunning } from '../../../test/video-clips.js';
 import { SegmentRecorder, type RecordedSegment, type RecorderCameraConfig } from './segment-recorder.js';
 import { dayFolders, parseSegmentListLine, segmentOutputOptions, segmentOutputPattern, segmentPath } from './segment-output-args.js';
 import { waitUntil } from '../../../test/wait-until.js';
+import { probeMedia } from './media-probe.js';
 
 let dir = '';
 let clip = '';
 const recorders: SegmentRecorder[] = [];
 
-function camera(id: string): RecorderCameraConfig {
-  return { id, source: clip, loop: true, record: { enabled: true, segmentSeconds: 5 }, stallSeconds: 5 };
+function camera(id: string, source = clip): RecorderCameraConfig {
+  return { id, source, loop: true, record: { enabled: true, segmentSeconds: 5 }, stallSeconds: 5 };
 }
 
 const until = (what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> => waitUntil(what, check, timeoutMs);
@@ -58,10 +61,13 @@ describe('segment output arguments', () => {
 describe('SegmentRecorder', () => {
   it('records 5 s segments of a looping file, reports each, finalises the last on close', async () => {
     const segments: RecordedSegment[] = [];
-    const recorder = new SegmentRecorder(camera('rec1'), { dataDir: dir, onSegment: (s) => void segments.push(s) });
+    let streamingAt = 0;
+    const recorder = new SegmentRecorder(camera('rec1'), {
+      dataDir: dir, onSegment: (s) => void segments.push(s), onStateChange: (c) => void (c.state === 'streaming' && (streamingAt ||= c.at)),
+    });
     recorders.push(recorder);
-    recorder.start();
     const t0 = Date.now();
+    recorder.start();
     await until('two segments', () => segments.length >= 2);
     await new Promise((r) => setTimeout(r, Math.max(0, 12_000 - (Date.now() - t0))));
     const beforeClose = segments.length;
@@ -69,9 +75,11 @@ describe('SegmentRecorder', () => {
     await recorder.close();
     expect(segments.length).toBe(beforeClose + 1);
     expect(recorder.status().state).toBe('stopped');
+    expect(recorder.status()).toMatchObject({ mode: 'copy', codec: 'h264', withoutVideo: 0 });
 
     for (const [i, s] of segments.entries()) {
       expect(s.camera).toBe('rec1');
+      expect(s.transcodedFrom).toBeNull();
       expect(s.path).toMatch(new RegExp(`/recordings/rec1/\\d{4}-\\d{2}-\\d{2}/rec1-\\d{8}-\\d{6}\\.ts$`));
       const info = await stat(s.path);
       expect(s.bytes).toBe(info.size);
@@ -92,7 +100,11 @@ describe('SegmentRecorder', () => {
       }
     }
     const first = segments[0] as RecordedSegment;
-    expect(Math.abs(first.startMs - t0)).toBeLessThan(2000);
+    // Media time is mapped to wall-clock at ffmpeg's first progress report (about a second in),
+    // which comes after the codec probe: the first segment starts between start() and that report.
+    expect(first.startMs).toBeGreaterThan(t0 - 500);
+    expect(first.startMs).toBeLessThanOrEqual(streamingAt);
+    expect(streamingAt - first.startMs).toBeLessThan(2500);
     const dayDir = join(dir, 'recordings', 'rec1');
     expect((await stat(dayDir)).mode & 0o777).toBe(0o700);
     for (const day of await readdir(dayDir)) expect((await stat(join(dayDir, day))).mode & 0o777).toBe(0o700);
@@ -119,5 +131,38 @@ describe('SegmentRecorder', () => {
     expect(probe.streams[0]).toMatchObject({ codec_type: 'video', width: 768 });
     expect(Number(probe.format.duration)).toBeGreaterThan(2);
     await until('recording again', () => recorder.status().state === 'streaming' && recorder.status().restarts >= 1);
+  });
+
+  it('transcodes what MPEG-TS cannot carry (the sample camera\'s msmpeg4) into H.264 segments that say so', async () => {
+    const segments: RecordedSegment[] = [];
+    const recorder = new SegmentRecorder(camera('ms1', PEDESTRIAN_VIDEO), { dataDir: dir, onSegment: (s) => void segments.push(s) });
+    recorders.push(recorder);
+    recorder.start();
+    await until('a transcoded segment', () => segments.length >= 1, 40_000);
+    await recorder.close();
+    expect(recorder.status()).toMatchObject({ mode: 'transcode', codec: 'msmpeg4v3', withoutVideo: 0 });
+    for (const s of segments) {
+      expect(s.transcodedFrom).toBe('msmpeg4v3');
+      const probe = await ffprobeJson(s.path);
+      expect(probe.streams.filter((st) => st.codec_type === 'video')).toHaveLength(1);
+      expect(probe.streams[0]).toMatchObject({ codec_type: 'video', codec_name: 'h264', width: 768, height: 576 });
+      expect(await probeMedia(s.path)).toMatchObject({ videoCodec: 'h264', transcodedFrom: 'msmpeg4v3' });
+      expect((await stat(s.path)).mode & 0o777).toBe(0o600);
+    }
+    // Key frames at every boundary keep transcoded segments to length too.
+    expect(Number((await ffprobeJson((segments[0] as RecordedSegment).path)).format.duration)).toBeLessThan(5.6);
+  });
+
+  it('a source without video records nothing and says why', async () => {
+    const audioOnly = join(dir, 'audio-only.m4a');
+    await promisify(execFile)('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'aac', audioOnly]);
+    const segments: RecordedSegment[] = [];
+    const recorder = new SegmentRecorder(camera('mute1', audioOnly), { dataDir: dir, onSegment: (s) => void segments.push(s), backoff: { initialMs: 5000 } });
+    recorders.push(recorder);
+    recorder.start();
+    await until('the recorder in backoff', () => recorder.status().state === 'backoff');
+    expect(recorder.status().lastError).toMatch(/camera mute1 recorder: the source has no video stream/);
+    expect(recorder.status()).toMatchObject({ mode: null, codec: null });
+    expect(segments).toEqual([]);
   });
 });

@@ -14,14 +14,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Sqlite from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { requireOpencvData } from '../../../test/fixtures.js';
+import { PEDESTRIAN_VIDEO, requireOpencvData } from '../../../test/fixtures.js';
 import { useTempStores } from '../../../test/temp-store.js';
 import { cutH264Clip } from '../../../test/video-clips.js';
 import { waitUntil } from '../../../test/wait-until.js';
 import { retentionSchema, type RetentionConfig } from '../../config/schema.js';
 import { createLogger } from '../../log/logger.js';
 import type { Store } from '../../store/store.js';
-import { recorderGlobalOptions, segmentOutputOptions, segmentOutputPattern } from '../record/segment-output-args.js';
+import { recorderGlobalOptions, segmentOutputOptions, segmentOutputPattern, transcodeOptions } from '../record/segment-output-args.js';
 import { RetentionCleaner, type StorageFullState } from './retention-cleaner.js';
 import { DAY_MS } from './retention-policy.js';
 
@@ -302,6 +302,25 @@ describe('RetentionCleaner on real segments', () => {
 
     // A second sweep finds nothing to repair.
     expect(await c.sweep()).toMatchObject({ indexed: 0, removed: 0, remeasured: 0 });
+  });
+
+  it('the sweep never indexes a file without video, and keeps what a transcoding recorder marked', async () => {
+    const store = openTemp({ now: () => NOW });
+    const start = new Date(2026, 5, 20, 11, 0, 0).getTime();
+    const copied = recorderPath('atm3', start);
+    const transcoded = recorderPath('atm3', start + 60_000);
+    mkdirSync(join(store.dataDir, copied, '..'), { recursive: true });
+    // What older recorders made of the sample camera: msmpeg4 copied into MPEG-TS has no video track.
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-t', '2', '-i', PEDESTRIAN_VIDEO, '-map', '0:v', '-c', 'copy', '-f', 'mpegts', join(store.dataDir, copied)]);
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-t', '2', '-i', PEDESTRIAN_VIDEO, '-map', '0:v',
+      ...transcodeOptions(60, 'msmpeg4v3'), '-f', 'mpegts', join(store.dataDir, transcoded)]);
+
+    const { cleaner: c, lines } = cleaner(store, config());
+    expect(await c.sweep()).toMatchObject({ indexed: 1, withoutVideo: 1 });
+    const rows = store.segments.list({ camera: 'atm3', from: 0, to: Number.MAX_SAFE_INTEGER });
+    expect(rows.map((r) => ({ path: r.path, transcodedFrom: r.transcodedFrom }))).toEqual([{ path: transcoded, transcodedFrom: 'msmpeg4v3' }]);
+    expect(existsSync(join(store.dataDir, copied))).toBe(true);
+    expect(lines.find((l) => l.msg === 'segment file without video: not indexed')).toMatchObject({ camera: 'atm3', path: copied });
   });
 
   it('runs periodically once started, and close() stops it', async () => {

@@ -4,7 +4,12 @@
  *
  * - A segment file on disk but not in the index (a recorder killed mid-segment, or a crash before
  *   the index write) is indexed: start from its name, end from ffprobe's duration, or from the
- *   file's mtime when ffprobe cannot read it.
+ *   file's mtime when ffprobe cannot read it, and transcoded-from from the mark a transcoding
+ *   recorder puts in it. The agent stops leftover recorders before the sweep
+ *   (leftover-children.ts), so such a file is final and indexed once.
+ * - A file in which ffprobe reads no video stream (a codec the container could not carry, as older
+ *   recorders copied msmpeg4 into MPEG-TS) is not footage: it is counted and logged, never indexed,
+ *   and left on disk for whoever wants to look at it.
  * - An index row whose file is gone (deleted by hand) is removed.
  * - An indexed size that differs from the file (a file truncated or replaced by hand) is
  *   re-measured.
@@ -16,7 +21,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import type { Store } from '../../store/store.js';
-import { probeVideo } from '../decode/video-file-frames.js';
+import { probeMedia } from '../record/media-probe.js';
 import { isCameraFolder, isDayFolder, parseSegmentName, segmentFile } from './segment-files.js';
 
 export interface SweepResult {
@@ -26,6 +31,8 @@ export interface SweepResult {
   readonly indexed: number;
   readonly removed: number;
   readonly remeasured: number;
+  /** Unindexed files without a video stream; left unindexed. */
+  readonly withoutVideo: number;
   /** Entries in the recordings folder that are not the recorder's files; left alone. */
   readonly ignored: number;
   readonly ms: number;
@@ -54,7 +61,7 @@ export async function sweepRecordings(store: Store, options: SweepOptions): Prom
   const t0 = performance.now();
   const { log } = options;
   const detail = options.detailLines ?? 20;
-  const logged = { indexed: 0, removed: 0, remeasured: 0 };
+  const logged = { indexed: 0, removed: 0, remeasured: 0, withoutVideo: 0 };
   const say = (kind: keyof typeof logged, msg: string, fields: Record<string, unknown>): void => {
     if (logged[kind]++ < detail) log.warn(msg, fields);
   };
@@ -64,6 +71,7 @@ export async function sweepRecordings(store: Store, options: SweepOptions): Prom
   let indexed = 0;
   let removed = 0;
   let remeasured = 0;
+  let withoutVideo = 0;
 
   const onDisk = new Set<string>();
   for (const entry of await entries(root)) {
@@ -135,9 +143,16 @@ export async function sweepRecordings(store: Store, options: SweepOptions): Prom
       const batch = unindexed.slice(i, i + PROBES_AT_ONCE);
       const ends = await Promise.all(batch.map((f) => segmentEnd(f, options.ffprobePath)));
       batch.forEach((f, k) => {
-        const end = ends[k] as { endMs: number; from: string };
+        const end = ends[k] as SegmentEnd;
+        if (!end.video) {
+          withoutVideo += 1;
+          say('withoutVideo', 'segment file without video: not indexed', { camera, path: f.rel, bytes: f.size });
+          return;
+        }
         try {
-          store.segments.add({ camera, path: f.rel, startMs: f.startMs, endMs: end.endMs, bytes: f.size, container: f.container });
+          store.segments.add({
+            camera, path: f.rel, startMs: f.startMs, endMs: end.endMs, bytes: f.size, container: f.container, transcodedFrom: end.transcodedFrom,
+          });
           indexed += 1;
           say('indexed', 'unindexed segment file indexed', { camera, path: f.rel, bytes: f.size, endFrom: end.from, seconds: Math.round((end.endMs - f.startMs) / 100) / 10 });
         } catch (err) {
@@ -147,20 +162,32 @@ export async function sweepRecordings(store: Store, options: SweepOptions): Prom
     }
   }
 
-  const result: SweepResult = { cameras: cameras.length, files, indexed, removed, remeasured, ignored, ms: Math.round(performance.now() - t0) };
+  const result: SweepResult = { cameras: cameras.length, files, indexed, removed, remeasured, withoutVideo, ignored, ms: Math.round(performance.now() - t0) };
   log.info('recordings swept', { ...result });
   return result;
 }
 
+interface SegmentEnd {
+  endMs: number;
+  from: string;
+  /** False only when ffprobe read the file and found no video stream in it. */
+  video: boolean;
+  transcodedFrom: string | null;
+}
+
 /** End of a file found on disk: ffprobe's duration, else its last write, never before its start. */
-async function segmentEnd(f: DiskFile, ffprobePath: string | undefined): Promise<{ endMs: number; from: string }> {
+async function segmentEnd(f: DiskFile, ffprobePath: string | undefined): Promise<SegmentEnd> {
   try {
-    const info = await probeVideo(f.path, ffprobePath);
-    if (info.durationMs !== null && info.durationMs >= 0) return { endMs: f.startMs + Math.round(info.durationMs), from: 'ffprobe' };
+    const info = await probeMedia(`file:${f.path}`, { ffprobePath });
+    // A file cut at its first bytes reads as no streams at all: that is a torn segment, not a data-only one.
+    const video = info.videoCodec !== null || info.durationMs === null;
+    if (info.durationMs !== null && info.durationMs >= 0) {
+      return { endMs: f.startMs + info.durationMs, from: 'ffprobe', video, transcodedFrom: info.transcodedFrom };
+    }
   } catch {
     // An empty or unreadable file: its modification time is the best end there is.
   }
-  return { endMs: Math.max(f.startMs, Math.round(f.mtimeMs)), from: 'mtime' };
+  return { endMs: Math.max(f.startMs, Math.round(f.mtimeMs)), from: 'mtime', video: true, transcodedFrom: null };
 }
 
 /** Only a definite "no such file" counts as gone: on any other error the row stays. */

@@ -110,7 +110,8 @@ describe('storage_full in the agent', () => {
     // Analysis goes on: the camera's decoder is the only ffmpeg left.
     await waitUntil('the camera streaming', () => status().cameras[0]?.state === 'streaming', 30_000);
     await waitUntil('only the decoder running', () => ffmpegChildren().length === 1, 15_000);
-    expect(logs.some((l) => l.msg === 'recording paused: storage_full')).toBe(true);
+    // Logged once the recorder's last segment has been checked for video and indexed, a moment after its ffmpeg exits.
+    await waitUntil('the pause logged', () => logs.some((l) => l.msg === 'recording paused: storage_full'), 15_000);
   }, 90_000);
 
   it('after the hold is released, a run deletes the footage, clears the alarm and recording resumes', async () => {

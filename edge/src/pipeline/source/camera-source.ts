@@ -13,6 +13,7 @@ import type { BackoffOptions } from './backoff.js';
 import { ffmpegInput, type FfmpegInput } from './ffmpeg-input-args.js';
 import { FFMPEG_QUIET, frameFilters, frameOutputOptions } from './frame-output-args.js';
 import { launchFfmpeg, type LaunchedFfmpeg } from './launch-ffmpeg.js';
+import { childPidFile } from './leftover-children.js';
 import { NewestFrameMailbox } from './newest-frame-mailbox.js';
 import { PpmStreamParser } from './ppm-stream-parser.js';
 import { RateWindow } from './rate-window.js';
@@ -57,6 +58,8 @@ export interface CameraSourceOptions {
   /** Wait after `q` before SIGTERM and again before SIGKILL when stopping ffmpeg; default 2000. */
   graceMs?: number;
   onStateChange?: (change: StateChange) => void;
+  /** Where the running ffmpeg's pid file goes, for the next start's reaper (leftover-children.ts). */
+  runDir?: string;
 }
 
 export type FrameHandler = (frame: CameraFrame) => void | Promise<void>;
@@ -171,7 +174,10 @@ export class CameraSource {
       .inputOptions([...FFMPEG_QUIET, ...input.inputOptions])
       .videoFilters(frameFilters({ fps, width }))
       .outputOptions(frameOutputOptions(caps));
-    const run = await launchFfmpeg(command, 'pipe');
+    const { runDir } = this.options;
+    const run = await launchFfmpeg(command, 'pipe', {
+      ffmpegPath: bin, camera: this.camera.id, role: 'source', ...(runDir ? { pidFile: childPidFile(runDir, 'source', this.camera.id) } : {}),
+    });
     const frameMs = 1000 / fps;
     let n = 0;
     let connectionWallMs = 0;

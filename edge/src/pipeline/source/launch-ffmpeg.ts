@@ -1,14 +1,27 @@
 /**
  * Starts a prepared fluent-ffmpeg command and turns its events into a SupervisedRun: the child
  * process, its stdout, and one promise for "exited and fully read" carrying ffmpeg's last error.
+ * The child is started so it dies with the agent and creates private files (child-lifetime.ts),
+ * and, given a pid file, is recorded there while it runs for the next start's reaper.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { FfmpegCommand } from 'fluent-ffmpeg';
+import { childLifetime, wrapFfmpegSpawn } from './child-lifetime.js';
+import { forgetChild, recordChild } from './leftover-children.js';
 import type { RunExit, SupervisedRun } from './supervised-ffmpeg.js';
 
 export interface LaunchedFfmpeg extends SupervisedRun {
   stdout: Readable;
+}
+
+export interface FfmpegChild {
+  /** The ffmpeg binary the command runs. */
+  ffmpegPath: string;
+  camera: string;
+  role: 'source' | 'recorder';
+  /** Where the running child is recorded (leftover-children.ts); none: not recorded. */
+  pidFile?: string;
 }
 
 const STDERR_LINES = 4;
@@ -17,7 +30,9 @@ const STDERR_LINES = 4;
  * `output: 'pipe'` reads ffmpeg's stdout as the media output; `'file'` leaves stdout to side
  * channels (segment list, progress). Either way stdout is read continuously so ffmpeg never blocks.
  */
-export function launchFfmpeg(command: FfmpegCommand, output: 'pipe' | 'file'): Promise<LaunchedFfmpeg> {
+export async function launchFfmpeg(command: FfmpegCommand, output: 'pipe' | 'file', child: FfmpegChild): Promise<LaunchedFfmpeg> {
+  const lifetime = await childLifetime();
+  wrapFfmpegSpawn(command, child.ffmpegPath, lifetime.prefix);
   const stderrTail: string[] = [];
   command.on('stderr', (line: string) => {
     if (line.trim() === '') return;
@@ -54,6 +69,20 @@ export function launchFfmpeg(command: FfmpegCommand, output: 'pipe' | 'file'): P
         stdout.once('close', r);
         stdout.once('error', () => r());
       });
+      const { pidFile } = child;
+      if (pidFile && proc.pid !== undefined) {
+        const pid = proc.pid;
+        proc.once('exit', () => forgetChild(pidFile, pid));
+        try {
+          // spawnargs is [wrapper…, ffmpeg, args…]: what /proc shows once the wrappers exec'd ffmpeg.
+          recordChild(pidFile, pid, proc.spawnargs.slice(lifetime.prefix.length), child);
+        } catch (err) {
+          // An unrecorded child could outlive a crash unseen: better no run than that.
+          proc.kill('SIGKILL');
+          reject(new Error(`camera ${child.camera} ${child.role}: cannot write pid file ${pidFile}: ${(err as Error).message}`));
+          return;
+        }
+      }
       resolve({ proc, stdout, done: Promise.all([exited, drained]).then(([exit]) => exit) });
     });
     if (output === 'pipe') piped = command.pipe() as Readable;
