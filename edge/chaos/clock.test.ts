@@ -1,0 +1,23 @@
+/**
+ * The wall clock jumps forward and back under the running agent (libfaketime: apt-get install faketime).
+ * One run per fault against the real agent process; a failure lists every invariant that broke.
+ */
+import { describe, expect, it } from 'vitest';
+import { clockJumpsForward, clockJumpsBack } from './scenarios/clock-faults.js';
+import { describeBroken } from './harness/verdict.js';
+
+const SCENARIO_TIMEOUT_MS = 600_000;
+
+describe.sequential('chaos: clock jumps', () => {
+  it('clockJumpsForward', async () => {
+    const result = await clockJumpsForward();
+    console.log(JSON.stringify(result));
+    expect(result.broken, describeBroken(result)).toEqual([]);
+  }, SCENARIO_TIMEOUT_MS);
+
+  it('clockJumpsBack', async () => {
+    const result = await clockJumpsBack();
+    console.log(JSON.stringify(result));
+    expect(result.broken, describeBroken(result)).toEqual([]);
+  }, SCENARIO_TIMEOUT_MS);
+});

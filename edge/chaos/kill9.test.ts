@@ -1,0 +1,29 @@
+/**
+ * kill -9 of the agent while recording and during retention deletion, and of an export mid-bundle.
+ * One run per fault against the real agent process; a failure lists every invariant that broke.
+ */
+import { describe, expect, it } from 'vitest';
+import { kill9WhileRecording, kill9DuringExport, kill9DuringRetention } from './scenarios/kill9-faults.js';
+import { describeBroken } from './harness/verdict.js';
+
+const SCENARIO_TIMEOUT_MS = 600_000;
+
+describe.sequential('chaos: kill -9', () => {
+  it('kill9WhileRecording', async () => {
+    const result = await kill9WhileRecording();
+    console.log(JSON.stringify(result));
+    expect(result.broken, describeBroken(result)).toEqual([]);
+  }, SCENARIO_TIMEOUT_MS);
+
+  it('kill9DuringExport', async () => {
+    const result = await kill9DuringExport();
+    console.log(JSON.stringify(result));
+    expect(result.broken, describeBroken(result)).toEqual([]);
+  }, SCENARIO_TIMEOUT_MS);
+
+  it('kill9DuringRetention', async () => {
+    const result = await kill9DuringRetention();
+    console.log(JSON.stringify(result));
+    expect(result.broken, describeBroken(result)).toEqual([]);
+  }, SCENARIO_TIMEOUT_MS);
+});
