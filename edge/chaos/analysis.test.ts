@@ -9,13 +9,13 @@ import { describeBroken } from './harness/verdict.js';
 const SCENARIO_TIMEOUT_MS = 600_000;
 
 describe.sequential('chaos: analysis faults', () => {
-  it('inferenceWorkerKilled', async () => {
+  it('respawns a killed inference worker and analyses again', async () => {
     const result = await inferenceWorkerKilled();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);
   }, SCENARIO_TIMEOUT_MS);
 
-  it('poisonFrames', async () => {
+  it('analyses on through a 16x16 picture and garbage bytes in the stream', async () => {
     const result = await poisonFrames();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);

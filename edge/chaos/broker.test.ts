@@ -9,7 +9,7 @@ import { describeBroken } from './harness/verdict.js';
 const SCENARIO_TIMEOUT_MS = 600_000;
 
 describe.sequential('chaos: broker killed', () => {
-  it('brokerKilledDuringBurst', async () => {
+  it('delivers every event message after the broker is killed mid-burst', async () => {
     const result = await brokerKilledDuringBurst();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);

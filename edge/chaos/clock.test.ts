@@ -9,13 +9,13 @@ import { describeBroken } from './harness/verdict.js';
 const SCENARIO_TIMEOUT_MS = 600_000;
 
 describe.sequential('chaos: clock jumps', () => {
-  it('clockJumpsForward', async () => {
+  it('runs on after the clock jumps 2 h forward', async () => {
     const result = await clockJumpsForward();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);
   }, SCENARIO_TIMEOUT_MS);
 
-  it('clockJumpsBack', async () => {
+  it('runs on after the clock jumps 2 h back', async () => {
     const result = await clockJumpsBack();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);

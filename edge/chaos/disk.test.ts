@@ -9,13 +9,13 @@ import { describeBroken } from './harness/verdict.js';
 const SCENARIO_TIMEOUT_MS = 600_000;
 
 describe.sequential('chaos: disk full', () => {
-  it('diskFillsWhileRecording', async () => {
+  it('survives the disk filling while recording, says so, and records again once there is room', async () => {
     const result = await diskFillsWhileRecording();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);
   }, SCENARIO_TIMEOUT_MS);
 
-  it('restartOnFullDisk', async () => {
+  it('starts on a full disk, says so, and records again once there is room', async () => {
     const result = await restartOnFullDisk();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);

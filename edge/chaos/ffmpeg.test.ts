@@ -9,13 +9,13 @@ import { describeBroken } from './harness/verdict.js';
 const SCENARIO_TIMEOUT_MS = 600_000;
 
 describe.sequential('chaos: ffmpeg faults', () => {
-  it('ffmpegKilled', async () => {
+  it('decodes and records again after its ffmpeg are killed', async () => {
     const result = await ffmpegKilled();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);
   }, SCENARIO_TIMEOUT_MS);
 
-  it('ffmpegUnavailable', async () => {
+  it('says when ffmpeg is unavailable and recovers when it is back', async () => {
     const result = await ffmpegUnavailable();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);

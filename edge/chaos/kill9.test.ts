@@ -9,19 +9,19 @@ import { describeBroken } from './harness/verdict.js';
 const SCENARIO_TIMEOUT_MS = 600_000;
 
 describe.sequential('chaos: kill -9', () => {
-  it('kill9WhileRecording', async () => {
+  it('after kill -9 while recording: no orphan ffmpeg, footage indexed, analysis again', async () => {
     const result = await kill9WhileRecording();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);
   }, SCENARIO_TIMEOUT_MS);
 
-  it('kill9DuringExport', async () => {
+  it('after kill -9 of an export: no half bundle, export again, audit chain intact', async () => {
     const result = await kill9DuringExport();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);
   }, SCENARIO_TIMEOUT_MS);
 
-  it('kill9DuringRetention', async () => {
+  it('after kill -9 during retention deletion: held footage kept, index consistent', async () => {
     const result = await kill9DuringRetention();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);

@@ -9,7 +9,7 @@ import { describeBroken } from './harness/verdict.js';
 const SCENARIO_TIMEOUT_MS = 600_000;
 
 describe.sequential('chaos: SQLite locked', () => {
-  it('sqliteLocked', async () => {
+  it('runs on while another process holds the database write lock, losing no event or segment', async () => {
     const result = await sqliteLocked();
     console.log(JSON.stringify(result));
     expect(result.broken, describeBroken(result)).toEqual([]);

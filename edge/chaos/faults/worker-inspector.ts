@@ -19,10 +19,10 @@ export class WorkerInspector {
   }
 
   /**
-   * Ends the first worker whose title starts with `titlePrefix` (the agent names its inference
-   * workers `inference-<n>`); resolves with the title of the worker it ended.
+   * Ends the first worker whose name matches `name` (the agent names its inference workers
+   * `inference-<n>`; the inspector titles them "[worker <id>] <name>"); resolves with the title.
    */
-  async killWorker(titlePrefix = 'inference-', timeoutMs = 10_000): Promise<string> {
+  async killWorker(name = /\binference-\d+$/, timeoutMs = 10_000): Promise<string> {
     const res = await fetch(`http://127.0.0.1:${this.port}/json/list`, { signal: AbortSignal.timeout(3000) });
     const [target] = (await res.json()) as InspectorTarget[];
     if (!target) throw new Error(`inspector on 127.0.0.1:${this.port} lists no target`);
@@ -33,12 +33,12 @@ export class WorkerInspector {
         ws.once('error', reject);
       });
       return await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no worker titled ${titlePrefix}* attached within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(() => reject(new Error(`no worker named like ${String(name)} attached within ${timeoutMs} ms`)), timeoutMs);
         ws.on('message', (data: WebSocket.RawData) => {
           const msg = JSON.parse(data.toString()) as { method?: string; params?: WorkerAttached };
           if (msg.method !== 'NodeWorker.attachedToWorker' || !msg.params) return;
           const { sessionId, workerInfo } = msg.params;
-          if (!workerInfo.title.startsWith(titlePrefix)) return;
+          if (!name.test(workerInfo.title)) return;
           const evaluate = { id: 1, method: 'Runtime.evaluate', params: { expression: 'process.exit(1)' } };
           ws.send(JSON.stringify({ id: 2, method: 'NodeWorker.sendMessageToWorker', params: { sessionId, message: JSON.stringify(evaluate) } }));
           clearTimeout(timer);
