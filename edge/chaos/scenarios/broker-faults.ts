@@ -19,6 +19,11 @@ import { awaitStatus, recordRecovery } from '../harness/recovery.js';
 import type { ScenarioResult } from '../harness/verdict.js';
 
 const OUTAGE_MS = 8_000;
+/**
+ * Mosquitto saves sessions only every 30 minutes by default, so a SIGKILL would also wipe the
+ * subscriber's session and make the subscriber, not the agent, lose messages: save every second.
+ */
+const PERSIST_SESSIONS = { extraConfig: ['autosave_interval 1', 'autosave_on_changes false'] };
 
 interface OutboxRow { seq: number; topic: string; payload: string; published_at: number | null; created_at: number }
 
@@ -34,7 +39,7 @@ function eventMessages(dataDir: string): OutboxRow[] {
 export async function brokerKilledDuringBurst(): Promise<ScenarioResult> {
   const dir = await mkdtemp(join(tmpdir(), 'mimamori-chaos-broker-'));
   const port = await freePort();
-  let broker: Mosquitto | null = await startMosquitto(port, join(dir, 'mosquitto'));
+  let broker: Mosquitto | null = await startMosquitto(port, join(dir, 'mosquitto'), PERSIST_SESSIONS);
   return chaosRun('broker killed (SIGKILL) during a burst', {
     mqttUrl: broker.url,
     cleanup: async () => {
@@ -49,13 +54,14 @@ export async function brokerKilledDuringBurst(): Promise<ScenarioResult> {
       verdict.check(connected.ok, 'the agent never connected to the external broker');
       // The burst: events and their updates stream from the walkers; kill the broker mid-stream.
       await awaitStatus(agent, () => observer.messages.some((m) => m.topic.endsWith('/events')), 30_000);
+      await sleep(1500); // past the next autosave: the subscriber's session is on disk
       killAll(processesMentioning(join(dir, 'mosquitto'), 'mosquitto').map((p) => p.pid));
       const killedAt = Date.now();
       const told = await awaitStatus(agent, (s) => !s.mqtt.connected, OUTAGE_MS);
       verdict.check(told.ok, `/api/status kept saying mqtt.connected: true for ${OUTAGE_MS / 1000} s after the broker was killed`);
       await sleep(Math.max(0, OUTAGE_MS - (Date.now() - killedAt)));
       await broker!.stop(); // reaps the killed child
-      broker = await startMosquitto(port, join(dir, 'mosquitto'));
+      broker = await startMosquitto(port, join(dir, 'mosquitto'), PERSIST_SESSIONS);
       const end = Date.now();
       const back = await awaitStatus(agent, (s) => s.mqtt.connected && s.mqtt.pending === 0, 30_000, end);
       verdict.check(back.ok, `within 30 s of the broker's return the agent was not connected with an empty outbox: mqtt ${JSON.stringify(back.last?.mqtt)}`);
