@@ -92,6 +92,7 @@ export async function chaosRun(fault: string, setup: ScenarioSetup, body: (run: 
     };
     const agent = newAgent();
     await agent.start();
+    verdict.phase('start');
     const run: ChaosRun = {
       site: s, verdict, agent, agents, before: readEvidence(s.dataDir), logMark: 0,
       restart: async (ready = true) => {
@@ -112,7 +113,9 @@ export async function chaosRun(fault: string, setup: ScenarioSetup, body: (run: 
     const status = await agent.status();
     if (!(cameraStatus(status, CAMERA).analysedFrames > 0)) throw new Error('warm-up: the camera analysed no frame');
     run.snapshot();
+    verdict.phase('warmUp');
     await body(run);
+    verdict.phase('fault');
     // What every fault must leave: the evidence from before, and no event the agent failed to store.
     verdict.loss(evidenceLoss(run.before, readEvidence(s.dataDir), s.dataDir), 'after recovery');
     const unrecorded = agents.flatMap((a, i) => a.logged('event not recorded').filter((l) => l.type === 'start').map((l) => `${i}:${String(l.eventKey)}`));
@@ -127,6 +130,7 @@ export async function chaosRun(fault: string, setup: ScenarioSetup, body: (run: 
     if (site) killAll(processesMentioning(site.root).map((p) => p.pid));
     await setup.cleanup?.();
     await site?.remove().catch(() => undefined);
+    verdict.phase('cleanup');
   }
   return verdict.result();
 }

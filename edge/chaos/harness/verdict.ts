@@ -14,6 +14,8 @@ export interface ScenarioResult {
   /** Seconds from the fault's end to analysis running again; null when it did not recover. */
   readonly recoveryS: number | null;
   readonly broken: readonly string[];
+  /** Seconds spent per phase of the run (start, warmUp, fault, cleanup), for the suite's time budget. */
+  readonly phases: Readonly<Record<string, number>>;
 }
 
 export class Verdict {
@@ -22,6 +24,8 @@ export class Verdict {
   private heldFilesLost = 0;
   private recoveryS: number | null = null;
   private crashes = 0;
+  private readonly phases: Record<string, number> = {};
+  private phaseStart = Date.now();
 
   constructor(readonly fault: string) {}
 
@@ -57,6 +61,13 @@ export class Verdict {
     if (count) this.fail(`the agent crashed ${count} time(s) (exited without being told to): ${detail}`);
   }
 
+  /** Ends the current phase under `name` and starts the next. */
+  phase(name: string): void {
+    const now = Date.now();
+    this.phases[name] = (now - this.phaseStart) / 1000;
+    this.phaseStart = now;
+  }
+
   result(): ScenarioResult {
     return {
       fault: this.fault,
@@ -66,6 +77,7 @@ export class Verdict {
       heldFilesLost: this.heldFilesLost,
       recoveryS: this.recoveryS,
       broken: [...this.broken],
+      phases: { ...this.phases },
     };
   }
 }

@@ -72,9 +72,13 @@ export function diskFillsWhileRecording(): Promise<ScenarioResult> {
   return chaosRun('disk fills while recording', { dataDir: t.dataDir, cleanup: t.cleanup }, async (run) => {
     const observer = await MqttObserver.connect(run.site.mqttUrl, `mimamori/${SITE}/health/#`, { dataDir: run.site.dataDir, username: `dashboard-${SITE}` });
     try {
-      t.disk.fill();
-      await checkFullDiskTold(run, t.disk, observer, 'disk filled while recording');
-      t.disk.empty();
+      try {
+        t.disk.fill();
+        await checkFullDiskTold(run, t.disk, observer, 'disk filled while recording');
+      } finally {
+        // Also when a check threw: the evidence after the fault must be readable.
+        t.disk.empty();
+      }
       const end = Date.now();
       const resumed = await checkRecordingResumes(run, end);
       const analysed = await recordRecovery(run.agent, run.verdict, 'room coming back', end, 30_000);
@@ -92,21 +96,26 @@ export function restartOnFullDisk(): Promise<ScenarioResult> {
     run.verdict.check(stopped.code === 0, `the agent did not stop cleanly on SIGTERM before the disk filled: exit code ${stopped.code}, signal ${stopped.signal}`);
     t.disk.fill();
     const startAt = Date.now();
+    let started: number | null = null;
     try {
-      await run.restart();
-    } catch (err) {
-      run.verdict.fail(`the agent did not start on a full disk: ${(err as Error).message}`);
-      return;
-    }
-    const observer = await MqttObserver.connect(run.site.mqttUrl, `mimamori/${SITE}/health/#`, { dataDir: run.site.dataDir, username: `dashboard-${SITE}` });
-    try {
-      const started = await recordRecovery(run.agent, run.verdict, 'a restart on a full disk', startAt, 60_000);
-      await checkFullDiskTold(run, t.disk, observer, 'restarted on a full disk');
-      t.disk.empty();
-      const resumed = await checkRecordingResumes(run, Date.now());
-      run.verdict.recovered(started === null || resumed === null ? null : started);
+      try {
+        await run.restart();
+      } catch (err) {
+        run.verdict.fail(`the agent did not start on a full disk: ${(err as Error).message}`);
+        return;
+      }
+      const observer = await MqttObserver.connect(run.site.mqttUrl, `mimamori/${SITE}/health/#`, { dataDir: run.site.dataDir, username: `dashboard-${SITE}` });
+      try {
+        started = await recordRecovery(run.agent, run.verdict, 'a restart on a full disk', startAt, 60_000);
+        await checkFullDiskTold(run, t.disk, observer, 'restarted on a full disk');
+      } finally {
+        await observer.close();
+      }
     } finally {
-      await observer.close();
+      // Also when the start failed: the evidence after the fault must be readable.
+      t.disk.empty();
     }
+    const resumed = await checkRecordingResumes(run, Date.now());
+    run.verdict.recovered(started === null || resumed === null ? null : started);
   });
 }
