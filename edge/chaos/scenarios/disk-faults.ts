@@ -96,7 +96,7 @@ export function restartOnFullDisk(): Promise<ScenarioResult> {
     run.verdict.check(stopped.code === 0, `the agent did not stop cleanly on SIGTERM before the disk filled: exit code ${stopped.code}, signal ${stopped.signal}`);
     t.disk.fill();
     const startAt = Date.now();
-    let started: number | null = null;
+    let started: number | null;
     try {
       try {
         await run.restart();
