@@ -127,7 +127,8 @@ export async function chaosRun(fault: string, setup: ScenarioSetup, body: (run: 
     verdict.crashed(crashes.length, crashes.join(' | '));
     for (const a of agents) await a.close().catch(() => undefined);
     // ffmpeg that outlived its agent (after a kill -9) would write into the next run's folders.
-    if (site) killAll(processesMentioning(site.root).map((p) => p.pid));
+    // (A tmpfs data directory lives outside the site folder: look for both.)
+    if (site) killAll([...processesMentioning(site.root), ...processesMentioning(site.dataDir)].map((p) => p.pid));
     await setup.cleanup?.();
     await site?.remove().catch(() => undefined);
     verdict.phase('cleanup');

@@ -67,7 +67,7 @@ export function poisonFrames(): Promise<ScenarioResult> {
     const through = await awaitStatus(agent, () => Date.now() - start > 20_000, 25_000);
     verdict.check(through.ok && agent.alive, 'the agent did not run through two loops of the poison clip');
     const after = through.last ? cameraStatus(through.last, CAMERA) : null;
-    verdict.check((after?.analysedFrames ?? 0) > frames + 10, `analysis stopped on poison frames: analysedFrames ${frames} → ${after?.analysedFrames}`);
+    verdict.check((after?.analysedFrames ?? 0) > frames, `analysis stopped on poison frames: analysedFrames ${frames} → ${after?.analysedFrames}`);
     await recordRecovery(agent, verdict, 'two loops of poison frames', Date.now(), RECOVERY_TIMEOUT_MS);
   });
 }

@@ -30,7 +30,11 @@ function segmentFiles(dataDir: string): string[] {
   return readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `recordings/${f}`);
 }
 
-/** The killed agent's ffmpeg children that still run 3 s after the kill (then killed, so the restart is clean). */
+/**
+ * The killed agent's ffmpeg children that still run 3 s after the kill (then killed, so the
+ * restart is clean). Found by the site folder in their command line: the recorder's output path
+ * names it; a decoder reading a shared file would not, but it dies with its stdout pipe.
+ */
 async function orphansOf(root: string): Promise<string[]> {
   await sleep(3000);
   const orphans = processesMentioning(root, 'ffmpeg');

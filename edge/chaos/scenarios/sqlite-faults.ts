@@ -21,7 +21,7 @@ export function sqliteLocked(): Promise<ScenarioResult> {
     try {
       const mark = agent.logs.length;
       const frames = cameraStatus(await agent.status(), CAMERA).analysedFrames;
-      const answering = await awaitStatus(agent, (s) => cameraStatus(s, CAMERA).analysedFrames > frames + 3, LOCK_MS - 2000);
+      const answering = await awaitStatus(agent, (s) => cameraStatus(s, CAMERA).analysedFrames > frames, LOCK_MS - 2000);
       verdict.check(answering.ok, `while the database was locked /api/status did not answer with analysis going on (analysedFrames ${frames} → ${answering.last ? cameraStatus(answering.last, CAMERA).analysedFrames : 'no answer'})`);
       await lock.released;
       const end = Date.now();
