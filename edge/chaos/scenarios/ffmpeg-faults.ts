@@ -29,9 +29,10 @@ export function ffmpegKilled(): Promise<ScenarioResult> {
     verdict.check(ffmpegChildren(agent.pid).every((p) => !victims.some((v) => v.pid === p.pid)), 'a killed ffmpeg is still listed as the agent\'s child');
     const recording = await awaitStatus(agent, (s) => {
       const r = cameraStatus(s, CAMERA).recorder;
-      return r?.state === 'streaming' && (r.segments ?? 0) > 0 && ffmpegChildren(agent.pid).length >= 2;
+      // A segment completed after the kill: the new recorder ffmpeg writes footage.
+      return r?.state === 'streaming' && (r.segments ?? 0) > segmentsBefore && ffmpegChildren(agent.pid).length >= 2;
     }, RECOVERY_TIMEOUT_MS);
-    verdict.check(recording.ok, `the recorder did not record again within ${RECOVERY_TIMEOUT_MS / 1000} s: recorder ${JSON.stringify(recording.last && cameraStatus(recording.last, CAMERA).recorder)} (had ${segmentsBefore} segments)`);
+    verdict.check(recording.ok, `the recorder completed no new segment within ${RECOVERY_TIMEOUT_MS / 1000} s of its ffmpeg being killed: recorder ${JSON.stringify(recording.last && cameraStatus(recording.last, CAMERA).recorder)} (had ${segmentsBefore} segments)`);
   });
 }
 

@@ -6,7 +6,7 @@
  * no bundle that passes for complete and can simply be run again, the audit chain stays intact.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -80,7 +80,7 @@ export function kill9DuringExport(): Promise<ScenarioResult> {
       const code = await exited;
       if (!killedMidway) {
         verdict.check(code === 0, `an export that was not killed failed with exit code ${code}`);
-        execFileSync('rm', ['-rf', out]);
+        rmSync(out, { recursive: true, force: true });
       }
     }
     verdict.check(killedMidway, 'the export finished before it could be killed, three times: no kill -9 landed mid-bundle');
