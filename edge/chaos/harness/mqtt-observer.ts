@@ -35,7 +35,12 @@ export class MqttObserver {
       ...auth, clientId: options.clientId ?? `chaos-observer-${process.pid}`, clean: false, reconnectPeriod: 500, connectTimeout: 5000,
     });
     const observer = new MqttObserver(client);
-    await client.subscribeAsync(topic, { qos: 1 });
+    const granted = await client.subscribeAsync(topic, { qos: 1 });
+    // A broker with an ACL answers a refused subscription with 0x80 instead of an error.
+    if (granted.some((g) => g.qos === 128)) {
+      await client.endAsync(true);
+      throw new Error(`${url}: subscription to ${topic} refused for ${auth.username ?? 'an anonymous client'}`);
+    }
     return observer;
   }
 

@@ -33,7 +33,7 @@ export async function awaitStatus(agent: AgentProcess, check: (s: AgentStatus) =
 
 /** A camera's analysis as a short string for failure messages. */
 export function describeAnalysis(c: CameraStatus | undefined): string {
-  if (!c) return 'camera missing from /api/status';
+  if (!c) return 'no answer from /api/status (the agent is not running or not answering)';
   const a = c.analysis ? `analysis ${JSON.stringify(c.analysis)}` : 'no "analysis" field (pipeline slice contract)';
   return `state ${c.state}, ${a}, analysedFrames ${c.analysedFrames}, lastError ${JSON.stringify(c.lastError)}`;
 }
