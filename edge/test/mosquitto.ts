@@ -26,6 +26,8 @@ export interface MosquittoTls {
 export interface MosquittoOptions {
   /** A TLS listener instead of plain TCP; the url is then mqtts://. */
   readonly tls?: MosquittoTls;
+  /** More mosquitto.conf lines (e.g. `autosave_interval 1`, so sessions survive a SIGKILL). */
+  readonly extraConfig?: readonly string[];
 }
 
 export interface Mosquitto {
@@ -73,6 +75,7 @@ export async function startMosquitto(port: number, dir: string, options: Mosquit
       'log_dest stderr',
       'log_type error',
       'log_type warning',
+      ...(options.extraConfig ?? []),
       '',
     ].join('\n'),
   );
