@@ -21,6 +21,11 @@ const DISK_MB = 64;
 const ALARM_TIMEOUT_MS = 80_000;
 const FULL_FOR_MS = 10_000;
 const MiB = 1 << 20;
+/**
+ * Scaled to the 64 MB disk: the defaults (256 MiB must stay free) would pause recording on such a
+ * small disk from the first second, before any fault.
+ */
+const SMALL_DISK_RETENTION = { minFreeBytes: 8 * MiB, reserveBytes: 4 * MiB };
 
 function tmpfsSetup(): { disk: TmpfsDisk; dataDir: string; cleanup: () => void } {
   const mountPoint = mkdtempSync(join(tmpdir(), 'mimamori-chaos-disk-'));
@@ -69,7 +74,7 @@ async function checkRecordingResumes(run: ChaosRun, endMs: number): Promise<numb
 
 export function diskFillsWhileRecording(): Promise<ScenarioResult> {
   const t = tmpfsSetup();
-  return chaosRun('disk fills while recording', { dataDir: t.dataDir, cleanup: t.cleanup }, async (run) => {
+  return chaosRun('disk fills while recording', { dataDir: t.dataDir, cleanup: t.cleanup, retention: SMALL_DISK_RETENTION }, async (run) => {
     const observer = await MqttObserver.connect(run.site.mqttUrl, `mimamori/${SITE}/health/#`, { dataDir: run.site.dataDir, username: `dashboard-${SITE}` });
     try {
       try {
@@ -91,7 +96,7 @@ export function diskFillsWhileRecording(): Promise<ScenarioResult> {
 
 export function restartOnFullDisk(): Promise<ScenarioResult> {
   const t = tmpfsSetup();
-  return chaosRun('restart on a full disk', { dataDir: t.dataDir, cleanup: t.cleanup }, async (run) => {
+  return chaosRun('restart on a full disk', { dataDir: t.dataDir, cleanup: t.cleanup, retention: SMALL_DISK_RETENTION }, async (run) => {
     const stopped = await run.agent.kill('SIGTERM');
     run.verdict.check(stopped.code === 0, `the agent did not stop cleanly on SIGTERM before the disk filled: exit code ${stopped.code}, signal ${stopped.signal}`);
     t.disk.fill();

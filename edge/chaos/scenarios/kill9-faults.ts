@@ -85,8 +85,12 @@ export function kill9DuringExport(): Promise<ScenarioResult> {
     }
     verdict.check(killedMidway, 'the export finished before it could be killed, three times: no kill -9 landed mid-bundle');
     const killedAt = Date.now();
+    // Origin is proven only against the device's own fingerprint, as an investigator would check it.
+    const keys = await runCli(['keys', 'show', '--config', site.configFile, '--json']);
+    const fingerprint = keys.code === 0 ? (JSON.parse(keys.stdout) as { fingerprint: string }).fingerprint : '';
+    verdict.check(fingerprint !== '', `mimamori keys show failed (exit ${keys.code}): ${keys.stderr.slice(-300)}`);
     if (existsSync(out)) {
-      const verify = await runCli(['verify', out]);
+      const verify = await runCli(['verify', out, '--fingerprint', fingerprint]);
       verdict.check(verify.code === 0, `the killed export left ${out} in place and it does not verify (a half bundle at the final path): ${verify.stdout.slice(-300)}${verify.stderr.slice(-300)}`);
     }
     const again = await runCli(['export', '--config', site.configFile, '--hold', holdId, '--out', join(site.root, 'bundle-again'), '--by', 'chaos']);
@@ -94,7 +98,7 @@ export function kill9DuringExport(): Promise<ScenarioResult> {
     // Recovery of an export is the time until a good bundle exists again.
     verdict.recovered(again.code === 0 ? (Date.now() - killedAt) / 1000 : null);
     if (again.code === 0) {
-      const verify = await runCli(['verify', join(site.root, 'bundle-again')]);
+      const verify = await runCli(['verify', join(site.root, 'bundle-again'), '--fingerprint', fingerprint]);
       verdict.check(verify.code === 0, `the export after the killed one does not verify: ${verify.stdout.slice(-300)}${verify.stderr.slice(-300)}`);
     }
     const audit = await runCli(['audit', 'verify', '--config', site.configFile]);
