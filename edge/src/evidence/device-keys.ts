@@ -14,10 +14,10 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { preparePrivateDir } from '../store/private-dir.js';
 
 export const KEYS_DIR = 'keys';
 export const PRIVATE_KEY_FILE = 'device-ed25519.pem';
-const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 
 export interface DeviceKeys {
@@ -107,12 +107,7 @@ function keysFrom(file: string, pem: string, created: boolean): DeviceKeys {
 
 function ensurePrivateDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-    const stat = fs.lstatSync(dir);
-    // A symlink here could point the key anywhere; the folder must be a real one.
-    if (!stat.isDirectory()) throw new Error('exists and is not a directory');
-    // mkdir's mode is filtered by the umask, and an older folder may have been loosened by hand.
-    if ((stat.mode & 0o777) !== DIR_MODE) fs.chmodSync(dir, DIR_MODE);
+    preparePrivateDir(dir);
   } catch (error) {
     throw new DeviceKeyError(dir, `cannot prepare the key folder: ${(error as Error).message}`, { cause: error });
   }

@@ -10,10 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../../config/schema.js';
 import { siteUsernames } from './broker-acl.js';
+import { preparePrivateDir } from '../../../store/private-dir.js';
 
 export const CREDENTIALS_DIR = 'mqtt';
 export const CREDENTIALS_FILE = 'credentials.json';
-const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 
 export type BrokerCredentials = Readonly<Record<string, string>>;
@@ -73,12 +73,7 @@ export function passwordMatches(credentials: BrokerCredentials, username: string
 
 function ensurePrivateDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-    const stat = fs.lstatSync(dir);
-    // A symlink here could put the passwords anywhere; the folder must be a real one.
-    if (!stat.isDirectory()) throw new Error('exists and is not a directory');
-    // mkdir's mode is filtered by the umask, and an older folder may have been loosened by hand.
-    if ((stat.mode & 0o777) !== DIR_MODE) fs.chmodSync(dir, DIR_MODE);
+    preparePrivateDir(dir);
   } catch (error) {
     throw new CredentialsFileError(dir, `cannot prepare the MQTT credentials folder: ${(error as Error).message}`, { cause: error });
   }
