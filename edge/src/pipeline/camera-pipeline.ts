@@ -12,6 +12,7 @@ import { PersonTracker } from './track/person-tracker.js';
 import type { TrackerOptions } from './track/types.js';
 import type { CameraFrame } from './source/camera-source.js';
 import type { FrameAnalysis, RgbFrame } from './types.js';
+import { RateLimitedLog } from '../log/rate-limited-log.js';
 
 export type { CameraFrame };
 
@@ -60,12 +61,11 @@ export interface CameraPipelineDeps {
   sink: EventSink;
   log: Logger;
   tracker?: Partial<TrackerOptions>;
-  /** Wall clock for `analysedAtMs` and the error log's rate limit (default Date.now). */
+  /** Wall clock for `analysedAtMs` (default Date.now). */
   now?: () => number;
 }
 
 const EMA = 0.1;
-/** A failing worker fails every frame: one log line per this long, with the count since the last. */
 const FRAME_ERROR_LOG_MS = 60_000;
 
 export class CameraPipeline {
@@ -81,8 +81,8 @@ export class CameraPipeline {
     frames: 0, events: 0, analyseMs: 0, trackMs: 0, lastFrameAtMs: null, frameErrors: 0, lastFrameError: null, analysedAtMs: null,
   };
   private readonly now: () => number;
-  private errorLoggedAtMs = -Infinity;
-  private errorsUnlogged = 0;
+  /** A failing worker fails every frame: one line per minute, the latest with the count held back. */
+  private readonly frameErrorLog: RateLimitedLog;
 
   constructor(
     readonly camera: CameraConfig,
@@ -92,6 +92,7 @@ export class CameraPipeline {
     this.engine = new BehaviourEngine({ id: camera.id, zones: camera.zones });
     this.zoneList = camera.zones;
     this.now = deps.now ?? Date.now;
+    this.frameErrorLog = new RateLimitedLog(deps.log, { intervalMs: FRAME_ERROR_LOG_MS });
   }
 
   /** The zones in force (after setZones(), the new ones, even before the next frame applies them). */
@@ -177,16 +178,7 @@ export class CameraPipeline {
   private frameFailed(frame: CameraFrame, err: unknown): void {
     this.stats.frameErrors += 1;
     this.stats.lastFrameError = err instanceof Error ? err.message : String(err);
-    const now = this.now();
-    if (now - this.errorLoggedAtMs < FRAME_ERROR_LOG_MS) {
-      this.errorsUnlogged += 1;
-      return;
-    }
-    this.deps.log.error('frame not analysed', {
-      camera: this.camera.id, seq: frame.seq, frameErrors: this.stats.frameErrors, suppressed: this.errorsUnlogged, err,
-    });
-    this.errorLoggedAtMs = now;
-    this.errorsUnlogged = 0;
+    this.frameErrorLog.error('frame', 'frame not analysed', { camera: this.camera.id, seq: frame.seq, frameErrors: this.stats.frameErrors, err });
   }
 
   private applyPendingZones(atMs: number): BehaviourEvent[] {
