@@ -1,41 +1,20 @@
 /**
  * Log lines for refused MQTT logins and topics, at most one per kind and user a minute: a device
  * set up with an old password retries every few seconds, and a scan tries many names fast. The
- * next line after a quiet spell says how many were not logged.
+ * shared RateLimitedLog writes the latest held-back line with `suppressed` when the minute ends,
+ * and bounds its keys, so random usernames cannot grow memory.
  */
 import type { Logger } from '../../../log/logger.js';
-
-const WINDOW_MS = 60_000;
-/** Past this many keys the stale ones are dropped, so random usernames cannot grow the map. */
-const MAX_KEYS = 1000;
+import { RateLimitedLog } from '../../../log/rate-limited-log.js';
 
 export class RefusalLog {
-  private readonly seen = new Map<string, { at: number; suppressed: number }>();
+  private readonly limited: RateLimitedLog;
 
-  constructor(
-    private readonly log: Logger,
-    private readonly clock: () => number = Date.now,
-  ) {}
-
-  refused(msg: string, key: string, fields: Record<string, unknown>): void {
-    const now = this.clock();
-    const id = `${msg}\0${key}`;
-    const last = this.seen.get(id);
-    if (last && now - last.at < WINDOW_MS) {
-      last.suppressed++;
-      return;
-    }
-    if (this.seen.size >= MAX_KEYS) this.prune(now);
-    this.seen.set(id, { at: now, suppressed: 0 });
-    this.log.warn(msg, { ...fields, ...(last?.suppressed ? { notLogged: last.suppressed } : {}) });
+  constructor(log: Logger) {
+    this.limited = new RateLimitedLog(log, { intervalMs: 60_000, maxKeys: 1000 });
   }
 
-  private prune(now: number): void {
-    for (const [id, entry] of this.seen) if (now - entry.at >= WINDOW_MS) this.seen.delete(id);
-    // Still full within one window: a flood; forget the oldest rather than grow.
-    for (const id of this.seen.keys()) {
-      if (this.seen.size < MAX_KEYS) break;
-      this.seen.delete(id);
-    }
+  refused(msg: string, key: string, fields: Record<string, unknown>): void {
+    this.limited.warn(`${msg}\0${key}`, msg, fields);
   }
 }
