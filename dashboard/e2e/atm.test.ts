@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import catalogue from '../../edge/src/pipeline/actions/warnings/catalogue.json' with { type: 'json' };
+import catalogue from '../../edge/src/alerts/warnings/catalogue.json' with { type: 'json' };
 import { openStore, type Store } from '../../edge/src/store/store.js';
 import { episode } from '../../edge/test/event-steps.js';
 import { startBlipProxy } from './blip-proxy.js';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { Agent, type AgentOptions } from '../../edge/src/agent.js';
-import { hashPassword } from '../../edge/src/api/auth/password.js';
+import { hashPassword } from '../../edge/src/auth/password.js';
 import { parseConfig } from '../../edge/src/config/load.js';
 import { createLogger } from '../../edge/src/log/logger.js';
 import { openStore, type Role } from '../../edge/src/store/store.js';

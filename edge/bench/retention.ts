@@ -21,8 +21,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Sqlite from 'better-sqlite3';
 import { retentionSchema } from '../src/config/schema.js';
-import { diskPressure, DAY_MS, LOW_WATERMARK, retentionPolicy, type DiskPressure } from '../src/pipeline/retention/retention-policy.js';
-import { planRetention, type RetentionPlan } from '../src/pipeline/retention/retention-plan.js';
+import { diskPressure, DAY_MS, LOW_WATERMARK, retentionPolicy, type DiskPressure } from '../src/retention/retention-policy.js';
+import { planRetention, type RetentionPlan } from '../src/retention/retention-plan.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { summarise } from './stats.js';
 

@@ -19,7 +19,7 @@ import { Agent } from './agent.js';
 import { parseConfig } from './config/load.js';
 import { createLogger } from './log/logger.js';
 import { openStore } from './store/store.js';
-import { hashPassword } from './api/auth/password.js';
+import { hashPassword } from './auth/password.js';
 
 function ffmpegChildren(): number[] {
   try {

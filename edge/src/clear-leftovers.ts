@@ -4,11 +4,10 @@
  * (export-staging.ts). Also says once how this machine ties ffmpeg children to the agent.
  */
 import { join } from 'node:path';
-import { EXPORTS_DIR } from './api/routes/export-routes.js';
-import { removeLeftoverStaging } from './evidence/export-staging.js';
+import { EXPORTS_DIR, removeLeftoverStaging } from './evidence/export-staging.js';
 import type { Logger } from './log/logger.js';
-import { childLifetime } from './pipeline/source/child-lifetime.js';
-import { reapLeftoverChildren } from './pipeline/source/leftover-children.js';
+import { childLifetime } from './ffmpeg/child-lifetime.js';
+import { reapLeftoverChildren } from './ffmpeg/leftover-children.js';
 
 /** `<dataDir>/run`: pid files of the running ffmpeg children. */
 export function runDir(dataDir: string): string {

@@ -1,6 +1,6 @@
 /** Logging in through the real API for route tests driven with app.inject(). */
 import type { FastifyInstance } from 'fastify';
-import { hashPassword } from '../src/api/auth/password.js';
+import { hashPassword } from '../src/auth/password.js';
 import type { Role, Store } from '../src/store/store.js';
 
 const PASSWORD = 'correct horse battery';

@@ -4,9 +4,9 @@
  * run the agent. The broker takes no anonymous client, so every test client logs in as some role.
  */
 import { readFileSync } from 'node:fs';
-import { siteUsernames } from '../src/pipeline/actions/mqtt/broker-acl.js';
-import { credentialsFile } from '../src/pipeline/actions/mqtt/broker-credentials.js';
-import type { EmbeddedBrokerOptions } from '../src/pipeline/actions/mqtt/embedded-broker.js';
+import { siteUsernames } from '../src/mqtt/broker-acl.js';
+import { credentialsFile } from '../src/mqtt/broker-credentials.js';
+import type { EmbeddedBrokerOptions } from '../src/mqtt/embedded-broker.js';
 
 export interface BrokerLogin {
   readonly username: string;

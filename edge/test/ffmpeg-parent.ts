@@ -5,7 +5,7 @@
  * usage: node --import tsx edge/test/ffmpeg-parent.ts <out.ts>
  */
 import { spawn } from 'node:child_process';
-import { lifetimeSpawnArgs } from '../src/pipeline/source/child-lifetime.js';
+import { lifetimeSpawnArgs } from '../src/ffmpeg/child-lifetime.js';
 
 const [out] = process.argv.slice(2) as [string];
 const [command, args] = await lifetimeSpawnArgs('ffmpeg', [

@@ -1,6 +1,6 @@
 /** Real test clips made with ffmpeg from real stills and video, and their frames as a camera's. */
 import { execFileSync } from 'node:child_process';
-import { locateFfmpeg } from '../src/pipeline/decode/ffmpeg-binaries.js';
+import { locateFfmpeg } from '../src/ffmpeg/ffmpeg-binaries.js';
 import type { CameraFrame } from '../src/pipeline/camera-pipeline.js';
 import { mediaFileFrames } from '../src/pipeline/source/media-file-frames.js';
 

@@ -2,7 +2,7 @@
  * Tiny ONNX models for tests: they read their image (so the input path is exercised) but emit
  * planted outputs, so a test knows exactly what the decoders must find.
  */
-import { attr, GraphBuilder } from '../../models/src/onnx/graph-builder.js';
+import { attr, GraphBuilder } from '../../models/src/index.js';
 import { KEYPOINT_NAMES } from '../src/pipeline/types.js';
 
 export interface PlantedOutput {

@@ -7,7 +7,7 @@
  */
 import { clearLeftovers, runDir } from '../src/clear-leftovers.js';
 import { createLogger } from '../src/log/logger.js';
-import { SegmentRecorder } from '../src/pipeline/record/segment-recorder.js';
+import { SegmentRecorder } from '../src/recording/segment-recorder.js';
 import { CameraSource } from '../src/pipeline/source/camera-source.js';
 
 const [dataDir, clip] = process.argv.slice(2) as [string, string];

@@ -1,11 +1,11 @@
 /**
- * The agent's one message catalogue (edge/src/pipeline/actions/warnings/catalogue.json), bundled
+ * The agent's one message catalogue (edge/src/alerts/warnings/catalogue.json), bundled
  * at build time: the kiosk's idle poster and the clerk page's alert texts come from the same file
  * as the MQTT warnings, so a translation fixed there is fixed on every screen. The agent validates
  * the catalogue at start-up (every key in every language), so lookups here only fall back for
  * keys or languages that arrive as data from a newer agent.
  */
-import bundled from '../../../edge/src/pipeline/actions/warnings/catalogue.json';
+import bundled from '../../../edge/src/alerts/warnings/catalogue.json';
 
 interface Catalogue {
   languages: string[];

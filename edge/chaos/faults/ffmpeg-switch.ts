@@ -5,7 +5,7 @@
  */
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { locateFfmpeg } from '../../src/pipeline/decode/ffmpeg-binaries.js';
+import { locateFfmpeg } from '../../src/ffmpeg/ffmpeg-binaries.js';
 
 export class FfmpegSwitch {
   readonly path: string;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PEDESTRIAN_VIDEO } from '../../test/fixtures.js';
 import { freePort } from '../../test/free-port.js';
-import { locateFfmpeg } from '../../src/pipeline/decode/ffmpeg-binaries.js';
+import { locateFfmpeg } from '../../src/ffmpeg/ffmpeg-binaries.js';
 import { cameraStatus } from '../harness/agent-status.js';
 import { chaosRun } from '../harness/chaos-run.js';
 import { CAMERA } from '../harness/chaos-site.js';

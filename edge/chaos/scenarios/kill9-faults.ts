@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../test/run-cli.js';
-import { locateFfmpeg } from '../../src/pipeline/decode/ffmpeg-binaries.js';
+import { locateFfmpeg } from '../../src/ffmpeg/ffmpeg-binaries.js';
 import { openStore } from '../../src/store/store.js';
 import { chaosRun, placeHold } from '../harness/chaos-run.js';
 import { CAMERA } from '../harness/chaos-site.js';

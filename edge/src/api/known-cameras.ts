@@ -1,5 +1,5 @@
 /** Camera ids that holds and exports may name. */
-import type { ApiContext } from './server.js';
+import type { ApiContext } from './api-context.js';
 
 /** The configured cameras (a disabled camera's earlier footage counts too), else the running ones. */
 export function knownCameraIds(ctx: ApiContext): string[] {

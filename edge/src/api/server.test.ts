@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../log/logger.js';
 import { useTempStores } from '../../test/temp-store.js';
 import type { Store } from '../store/store.js';
-import { buildApi, startApi, type ApiContext, type ApiServer } from './server.js';
+import { buildApi, startApi, type ApiServer } from './server.js';
+import type { ApiContext } from './api-context.js';
 import { HttpError } from './http-error.js';
-import { hashPassword } from './auth/password.js';
+import { hashPassword } from '../auth/password.js';
 import type { Role } from '../store/store.js';
 import type { FastifyInstance } from 'fastify';
 

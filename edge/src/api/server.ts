@@ -6,56 +6,23 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import type { HttpConfig } from '../config/schema.js';
-import type { Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
-import type { WriteGuard } from '../store/write-guard.js';
+import type { ApiContext, RouteModule } from './api-context.js';
 import { HttpError } from './http-error.js';
 import { registerSessionRoutes } from './auth/session-routes.js';
 import { allowedOriginSet, crossSiteRefusal } from './auth/origin-check.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
-import type { LiveContext } from './live/live-bus.js';
 import { registerAckRoutes } from './routes/ack-routes.js';
 import { registerSnapshotRoutes } from './routes/snapshot-routes.js';
 import { registerStreamRoutes } from './routes/stream-routes.js';
-import { registerCameraRoutes, type CameraAccess } from './routes/camera-routes.js';
+import { registerCameraRoutes } from './routes/camera-routes.js';
 import { registerClipRoutes } from './routes/clip-routes.js';
 import { registerZoneRoutes } from './routes/zone-routes.js';
 import { registerHoldRoutes } from './routes/holds-routes.js';
 import { registerExportRoutes } from './routes/export-routes.js';
 
 /** What routes may use. The store is a getter: it is opened and closed by the agent, not here. */
-export interface ApiContext {
-  readonly log: Logger;
-  readonly site: string;
-  status(): unknown;
-  store(): Store;
-  /** Live screens (SSE) and acks from the dashboard; absent where no alert service runs (some tests). */
-  readonly live?: LiveContext;
-  /** Running cameras (live view, zones editor); absent where no pipelines run (some tests). */
-  readonly cameras?: CameraAccess;
-  /**
-   * Every camera id in the config, enabled or not: holds and exports cover a disabled camera's
-   * earlier footage too, as the CLI does. Default: the running cameras.
-   */
-  readonly configuredCameras?: readonly string[];
-  /** ffmpeg.ffmpegPath from the config, for joining event clips. */
-  readonly ffmpegPath?: string;
-  /**
-   * Runs the retention cleaner now (e.g. after a hold is released, so a storage_full alarm clears
-   * at once rather than at the next scheduled run); absent where no cleaner runs.
-   */
-  readonly runRetention?: () => Promise<unknown>;
-  /** `http.allowedOrigins` and `http.login` from the config; default: the schema's defaults. */
-  readonly http?: Pick<HttpConfig, 'allowedOrigins' | 'login'>;
-  /** The agent's write guard: a dashboard ack on a full disk is committed from the disk reserve. */
-  readonly writes?: WriteGuard;
-}
-
-export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void;
-
 /**
  * Every route module guards its own routes with requireRole() (auth/guard.ts); only login and the
  * loopback status read are open, and the ATM kiosk routes check their own read-only token.

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NO_PERSON_PHOTO, PEDESTRIAN_VIDEO, PERSON_PHOTO, requireOpencvData } from '../../test/fixtures.js';
 import { runCli } from '../../test/run-cli.js';
-import { locateFfmpeg } from '../pipeline/decode/ffmpeg-binaries.js';
+import { locateFfmpeg } from '../ffmpeg/ffmpeg-binaries.js';
 
 const KEYS = ['file', 'frame', 'ptsMs', 'width', 'height', 'people', 'objects'];
 

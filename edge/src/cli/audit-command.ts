@@ -5,19 +5,12 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
-import { formatTimestamp, openStore, type AuditEntry } from '../store/store.js';
+import { formatTimestamp, openStore } from '../store/store.js';
+import { auditJsonLine } from '../wire/audit-json.js';
 
 const HELP = `usage:
   mimamori audit verify --config <site.yaml> [--json]    exit status 0 intact, 1 broken
   mimamori audit list --config <site.yaml> [--after <seq>] [--limit <n>] [--json]`;
-
-/** The JSON line of an entry: every hashed field as stored (so the hash can be recomputed), plus a readable time. */
-export function auditJsonLine(e: AuditEntry): Record<string, unknown> {
-  return {
-    seq: e.seq, at: e.at, time: formatTimestamp(e.at), actor: e.actor, action: e.action, subject: e.subject,
-    details: e.details, prevHash: e.prevHash, hash: e.hash,
-  };
-}
 
 export async function runAuditCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;

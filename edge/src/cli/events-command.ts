@@ -3,24 +3,10 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { BEHAVIOURS } from '../pipeline/behaviours/types.js';
-import { formatTimestamp, openStore, type EventRecord } from '../store/store.js';
+import { openStore } from '../store/store.js';
+import { eventJsonLine } from '../wire/event-json.js';
 
 const HELP = `usage: mimamori events list --config <site.yaml> [--json] [--camera <id>] [--behaviour <name>] [--limit <n>]`;
-
-/** The documented JSON line: field names and order are part of the contract. */
-export function eventJsonLine(e: EventRecord): Record<string, unknown> {
-  return {
-    id: e.id,
-    camera: e.camera,
-    zone: e.zone,
-    behaviour: e.behaviour,
-    severity: e.severity,
-    trackId: e.trackId,
-    startedAt: formatTimestamp(e.startedAt),
-    endedAt: e.endedAt === null ? null : formatTimestamp(e.endedAt),
-    dwellSeconds: e.dwellSeconds,
-  };
-}
 
 export async function runEventsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;

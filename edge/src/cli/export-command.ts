@@ -10,7 +10,7 @@ import { loadConfig } from '../config/load.js';
 import { ExportRefusedError, type ExportResult } from '../evidence/export-bundle.js';
 import { runExport } from '../evidence/run-export.js';
 import { createLogger } from '../log/logger.js';
-import { locateFfmpeg } from '../pipeline/decode/ffmpeg-binaries.js';
+import { locateFfmpeg } from '../ffmpeg/ffmpeg-binaries.js';
 import { actor } from '../store/audit-repository.js';
 import { StoreValidationError, openStore, type HoldRecord, type Store } from '../store/store.js';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** `mimamori <command>`: the edge agent's command line. */
-import { readPackageVersion } from './package-version.js';
+import { readPackageVersion } from '../package/package-version.js';
 
 const USAGE = `usage: mimamori <command> [options]
 

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
-import { configuredUsernames, loadOrCreateBrokerCredentials } from '../pipeline/actions/mqtt/broker-credentials.js';
+import { configuredUsernames, loadOrCreateBrokerCredentials } from '../mqtt/broker-credentials.js';
 
 const HELP = `usage: mimamori mqtt credentials --config <site.yaml> [--json]
 

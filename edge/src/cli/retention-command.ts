@@ -8,8 +8,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
-import { RetentionCleaner, type RetentionRunReport } from '../pipeline/retention/retention-cleaner.js';
-import type { RetentionPlan } from '../pipeline/retention/retention-plan.js';
+import { RetentionCleaner, type RetentionRunReport } from '../retention/retention-cleaner.js';
+import type { RetentionPlan } from '../retention/retention-plan.js';
 import { formatTimestamp, openStore } from '../store/store.js';
 
 const HELP = `usage: mimamori retention plan --config <site.yaml> [--json] [--limit <n>]

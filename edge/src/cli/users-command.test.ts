@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
-import { verifyPassword } from '../api/auth/password.js';
+import { verifyPassword } from '../auth/password.js';
 import { openStore } from '../store/store.js';
 
 let dir: string;

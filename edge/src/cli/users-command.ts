@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hashPassword } from '../api/auth/password.js';
+import { hashPassword } from '../auth/password.js';
 import { loadConfig } from '../config/load.js';
 import { ROLES, openStore, type Role, type Store } from '../store/store.js';
 

@@ -3,29 +3,28 @@
  * Parsing does no I/O; probing cameras and loading models belong to runtime.
  */
 import { z } from 'zod';
-import { DEFAULT_PHONE_RULE } from '../pipeline/phone/classify.js';
 import { MAX_CHECKED_POINTS, polygonShapeProblem } from './polygon-shape.js';
 
 const score = z.number().min(0).max(1);
 
 export const phoneRuleSchema = z
   .object({
-    minKeypointScore: score.default(DEFAULT_PHONE_RULE.minKeypointScore)
+    minKeypointScore: score.default(0.2)
       .describe('Pose keypoints below this score are ignored'),
-    nearHead: z.number().positive().default(DEFAULT_PHONE_RULE.nearHead)
+    nearHead: z.number().positive().default(0.6)
       .describe('A wrist this close to the head (head sizes) counts fully towards a call'),
-    farFromHead: z.number().positive().default(DEFAULT_PHONE_RULE.farFromHead)
+    farFromHead: z.number().positive().default(2.2)
       .describe('A wrist farther than this from the head (head sizes) counts nothing towards a call'),
-    phoneHeadRadius: z.number().positive().default(DEFAULT_PHONE_RULE.phoneHeadRadius)
+    phoneHeadRadius: z.number().positive().default(1.5)
       .describe('A phone box within this many head sizes of the head is at the head'),
-    phoneHandRadius: z.number().positive().default(DEFAULT_PHONE_RULE.phoneHandRadius)
+    phoneHandRadius: z.number().positive().default(1.2)
       .describe('A phone box within this many head sizes of a wrist is in the hand'),
-    minPhoneScore: score.default(DEFAULT_PHONE_RULE.minPhoneScore)
+    minPhoneScore: score.default(0.1)
       .describe('Detector score a phone box needs to count as evidence'),
-    phoneFullScore: score.default(DEFAULT_PHONE_RULE.phoneFullScore)
+    phoneFullScore: score.default(0.25)
       .describe('A phone box with this detector score counts fully (phones at the ear rarely score higher)'),
-    callThreshold: score.default(DEFAULT_PHONE_RULE.callThreshold).describe('Call score that means "on a call"'),
-    handThreshold: score.default(DEFAULT_PHONE_RULE.handThreshold).describe('Hand score that means "handling a phone"'),
+    callThreshold: score.default(0.5).describe('Call score that means "on a call"'),
+    handThreshold: score.default(0.5).describe('Hand score that means "handling a phone"'),
     method: z.enum(['learned', 'rule']).default('learned')
       .describe('Who decides the phone state: the learned phone head (fitted by npm run train:phone) or the geometry rule above'),
     head: z

@@ -12,9 +12,12 @@ import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { isLiveProcessTag, ownProcessTag } from '../pipeline/source/process-identity.js';
+import { isLiveProcessTag, ownProcessTag } from '../ffmpeg/process-identity.js';
 
 const STAGING = /^\..+\.incomplete-(?:(\d+-\d+)-)?[0-9a-f]{8}(\.part)?$/;
+
+/** The folder under the data directory where export bundles are written (and staged). */
+export const EXPORTS_DIR = 'exports';
 
 /** `.<name>.incomplete-<pid>-<start ticks>-<random>` next to the output. */
 export function stagingName(name: string): string {

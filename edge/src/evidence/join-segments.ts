@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import type { Logger } from '../log/logger.js';
-import { lifetimeSpawnArgs } from '../pipeline/source/child-lifetime.js';
+import { lifetimeSpawnArgs } from '../ffmpeg/child-lifetime.js';
 
 export interface JoinOptions {
   readonly ffmpegPath: string;

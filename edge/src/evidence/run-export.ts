@@ -7,7 +7,7 @@
 import { rm } from 'node:fs/promises';
 import type { Logger } from '../log/logger.js';
 import type { HoldRecord, Store } from '../store/store.js';
-import { readPackageVersion } from '../cli/package-version.js';
+import { readPackageVersion } from '../package/package-version.js';
 import { loadOrCreateDeviceKeys } from './device-keys.js';
 import { exportBundle, type ExportResult } from './export-bundle.js';
 import { storeFootageSource } from './export-sources.js';

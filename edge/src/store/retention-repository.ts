@@ -53,7 +53,7 @@ export interface RetentionHold {
  */
 export type GapKind = 'unprotected' | 'unheld';
 
-/** How event footage is kept (the policy in milliseconds); see pipeline/retention. */
+/** How event footage is kept (the policy in milliseconds); see retention/. */
 export interface GapRules {
   readonly now: number;
   readonly preMs: number;

@@ -4,8 +4,7 @@
  *   → probabilities [people, 3]
  * Only what determines the numbers goes into the file, so the same fit gives the same bytes.
  */
-import { GraphBuilder } from '../../../models/src/onnx/graph-builder.js';
-import { attr } from '../../../models/src/onnx/graph-builder.js';
+import { GraphBuilder, attr } from '../../../models/src/index.js';
 import { HEAD_INPUT, HEAD_OUTPUT } from '../pipeline/phone/phone-head.js';
 import { FEATURES_VERSION } from '../pipeline/phone/person-features.js';
 import { CLASS_COUNT, type BakedHead } from './head-model.js';

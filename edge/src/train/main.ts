@@ -9,9 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultManifestPath, loadManifest } from '../../../models/src/manifest.js';
-import { ensureModels, fileSha256, sha256, writeAtomically } from '../../../models/src/prepare.js';
-import { packageRoot } from '../../../models/src/package-root.js';
+import { defaultManifestPath, loadManifest, ensureModels, fileSha256, sha256, writeAtomically, packageRoot } from '../../../models/src/index.js';
 import { parseConfig } from '../config/load.js';
 import { startAnalyzerPool, resolveAnalyzerOptions } from '../pipeline/analyze/analyzer-pool.js';
 import { analyzerOptionsFromConfig } from '../pipeline/analyze/perception.js';

@@ -17,7 +17,7 @@ import { parseConfig } from '../config/load.js';
 import type { AnalyzerPool } from '../pipeline/analyze/analyzer-pool.js';
 import { createPerception } from '../pipeline/analyze/perception.js';
 import { decodeImageFile } from '../pipeline/decode/image-file.js';
-import { locateFfmpeg } from '../pipeline/decode/ffmpeg-binaries.js';
+import { locateFfmpeg } from '../ffmpeg/ffmpeg-binaries.js';
 import { loadPhoneHeadCard } from '../pipeline/phone/phone-head-card.js';
 
 const TRAIN = fileURLToPath(new URL('./main.ts', import.meta.url));

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { writeAtomically } from '../../../models/src/prepare.js';
+import { writeAtomically } from '../../../models/src/index.js';
 import { formatRate, type Rate } from '../eval/metrics.js';
 import type { AnalyzerPool } from '../pipeline/analyze/analyzer-pool.js';
 import type { FrameAnalyzerOptions } from '../pipeline/analyze/frame-analyzer.js';

@@ -6,32 +6,14 @@
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { Role, UserRecord } from '../../store/store.js';
 import { HttpError } from '../http-error.js';
-import type { ApiContext } from '../server.js';
-
-export const SESSION_COOKIE = 'mimamori_session';
+import type { ApiContext } from '../api-context.js';
+import { sessionToken } from '../../auth/session-cookie.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by requireRole() for authorised requests. */
     user?: UserRecord;
   }
-}
-
-/**
- * The session token from the Cookie header, if any. Any request with headers: the embedded
- * broker reads it from the WebSocket upgrade too (cookies go to every port of the host).
- */
-export function sessionToken(req: { readonly headers: { readonly cookie?: string | undefined } }): string | null {
-  const header = req.headers.cookie;
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) {
-      const token = value.join('=');
-      return /^[A-Za-z0-9_-]{20,100}$/.test(token) ? token : null;
-    }
-  }
-  return null;
 }
 
 export function requireRole(ctx: ApiContext, ...roles: Role[]): preHandlerHookHandler {

@@ -5,7 +5,7 @@ import type { Role, Store } from '../../store/store.js';
 import { useTempStores } from '../../../test/temp-store.js';
 import { buildApi } from '../server.js';
 import { requireRole } from './guard.js';
-import { hashPassword } from './password.js';
+import { hashPassword } from '../../auth/password.js';
 import { startApi } from '../server.js';
 
 const newStore = useTempStores('mimamori-auth-');

@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { HttpError, parseRequest } from '../http-error.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 import { loginLimitsSchema } from '../../config/schema.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { hashPassword, verifyPassword } from '../../auth/password.js';
 import { LoginThrottle } from './login-throttle.js';
-import { SESSION_COOKIE, sessionToken } from './guard.js';
+import { SESSION_COOKIE, sessionToken } from '../../auth/session-cookie.js';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000; // one shift
 

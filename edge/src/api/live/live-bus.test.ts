@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
-import { AlertDispatcher } from '../../pipeline/actions/alert-dispatcher.js';
-import { rawMessage } from '../../pipeline/actions/mqtt/outbox-publisher.js';
+import { AlertDispatcher } from '../../alerts/alert-dispatcher.js';
+import { rawMessage } from '../../mqtt/outbox-publisher.js';
 import { EventRecorder } from '../../pipeline/events/event-recorder.js';
 import { episode } from '../../../test/event-steps.js';
 import { useTempStores } from '../../../test/temp-store.js';

@@ -13,7 +13,7 @@
  */
 import type { Logger } from '../../log/logger.js';
 import type { NewOutboxMessage } from '../../store/store.js';
-import { RAW_PAYLOAD_KEY } from '../../pipeline/actions/mqtt/outbox-publisher.js';
+import { RAW_PAYLOAD_KEY } from '../../mqtt/outbox-publisher.js';
 
 export type LiveKind = 'event' | 'atm_warning' | 'interlock' | 'clerk_alert' | 'ack' | 'signal';
 

@@ -10,13 +10,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { clerkAlertsTopic } from '../../pipeline/actions/alert-dispatcher.js';
-import { rawMessage } from '../../pipeline/actions/mqtt/outbox-publisher.js';
+import { clerkAlertsTopic } from '../../alerts/alert-dispatcher.js';
+import { rawMessage } from '../../mqtt/outbox-publisher.js';
 import { formatTimestamp, UnknownEventError } from '../../store/store.js';
 import { StoreWriteError } from '../../store/write-failure.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 
 /** Event ids are UUIDs (v7), as the MQTT ack topic requires. */
 export const eventIdParams = z

@@ -15,7 +15,8 @@ import type { AnalyzerPool } from '../../pipeline/analyze/analyzer-pool.js';
 import { createPerception } from '../../pipeline/analyze/perception.js';
 import { CameraPipeline, type CameraFrame, type LiveFrame } from '../../pipeline/camera-pipeline.js';
 import { STATE_COLOUR } from '../../pipeline/draw/analysis-overlay.js';
-import { buildApi, type ApiContext } from '../server.js';
+import { buildApi } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 import type { Store } from '../../store/store.js';
 import { LiveJpegCache, type CameraHandle } from './camera-routes.js';
 

@@ -24,7 +24,7 @@ import { renderLiveJpeg } from '../../pipeline/draw/live-overlay.js';
 import type { UserRecord } from '../../store/store.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 
 /** One running camera, as the agent exposes it to the API. */
 export interface CameraHandle {

@@ -17,7 +17,8 @@ import { ffprobeJson } from '../../../test/video-clips.js';
 import { waitUntil } from '../../../test/wait-until.js';
 import { createLogger } from '../../log/logger.js';
 import { openStore, type Store } from '../../store/store.js';
-import { buildApi, startApi, type ApiContext } from '../server.js';
+import { buildApi, startApi } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 import { concatList } from './clip-routes.js';
 
 const run = promisify(execFile);

@@ -27,12 +27,12 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { locateFfmpeg } from '../../pipeline/decode/ffmpeg-binaries.js';
-import { lifetimeSpawnArgs } from '../../pipeline/source/child-lifetime.js';
+import { locateFfmpeg } from '../../ffmpeg/ffmpeg-binaries.js';
+import { lifetimeSpawnArgs } from '../../ffmpeg/child-lifetime.js';
 import type { EventRecord, SegmentRecord } from '../../store/store.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 
 export const CLIP_VIEW = 'clip.view';
 /** Footage shown before the zone entry and after the end: how the person came and went. */

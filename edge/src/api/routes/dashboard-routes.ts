@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http-error.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 
 /** dist/dashboard beside the package.json this module belongs to (works from src via tsx and from dist). */
 export function dashboardRoot(): string {

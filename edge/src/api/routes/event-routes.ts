@@ -5,11 +5,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { eventJsonLine } from '../../cli/events-command.js';
+import { eventJsonLine } from '../../wire/event-json.js';
 import { BEHAVIOURS, SEVERITIES } from '../../pipeline/behaviours/types.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { parseRequest } from '../http-error.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 
 const eventQuery = z
   .object({

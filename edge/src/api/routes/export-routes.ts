@@ -52,14 +52,14 @@ import { ZipBundleReader } from '../../evidence/bundle-zip.js';
 import { loadDeviceKeys } from '../../evidence/device-keys.js';
 import { runExport } from '../../evidence/run-export.js';
 import { normaliseFingerprint, verifyBundle, type VerifyProblem, type VerifyResult } from '../../evidence/verify-bundle.js';
-import { locateFfmpeg } from '../../pipeline/decode/ffmpeg-binaries.js';
+import { locateFfmpeg } from '../../ffmpeg/ffmpeg-binaries.js';
 import { StoreValidationError, type HoldRecord } from '../../store/store.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 import { knownCameraIds } from '../known-cameras.js';
+import { EXPORTS_DIR } from '../../evidence/export-staging.js';
 
-export const EXPORTS_DIR = 'exports';
 export const EXPORT_DOWNLOAD = 'export.download';
 /** Exports running at once on the device; more would take CPU and disk from the cameras. */
 export const MAX_RUNNING = 2;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../log/logger.js';
 import type { Role, Store } from '../../store/store.js';
 import { useTempStores } from '../../../test/temp-store.js';
-import { hashPassword } from '../auth/password.js';
+import { hashPassword } from '../../auth/password.js';
 import type { CameraAccess } from './camera-routes.js';
 import { buildApi } from '../server.js';
 import { registerHoldRoutes } from './holds-routes.js';

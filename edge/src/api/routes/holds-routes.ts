@@ -15,12 +15,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { auditJsonLine } from '../../cli/audit-command.js';
+import { auditJsonLine } from '../../wire/audit-json.js';
 import { HoldRequestError, createHoldService, holdJson } from '../../evidence/holds.js';
 import { HoldReleasedError, UnknownHoldError } from '../../store/store.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 import { knownCameraIds } from '../known-cameras.js';
 
 const holdsQuery = z.object({ active: z.enum(['true', 'false'], { message: 'must be true or false' }).optional() }).strict();

@@ -12,7 +12,7 @@ import { EventRecorder } from '../../pipeline/events/event-recorder.js';
 import type { Role } from '../../store/store.js';
 import { episode } from '../../../test/event-steps.js';
 import { useTempStores } from '../../../test/temp-store.js';
-import { hashPassword } from '../auth/password.js';
+import { hashPassword } from '../../auth/password.js';
 import { buildApi } from '../server.js';
 import { SNAPSHOT_VIEW } from './snapshot-routes.js';
 

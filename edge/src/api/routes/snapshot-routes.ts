@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 import { eventIdParams } from './ack-routes.js';
 
 export const SNAPSHOT_VIEW = 'snapshot.view';

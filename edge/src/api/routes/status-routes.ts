@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { fromLoopback, requireRole } from '../auth/guard.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 
 export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const anyRole = requireRole(ctx, 'clerk', 'bank', 'investigator');

@@ -20,10 +20,11 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Role } from '../../store/store.js';
-import { currentUser, requireRole, sessionToken } from '../auth/guard.js';
+import { currentUser, requireRole } from '../auth/guard.js';
+import { sessionToken } from '../../auth/session-cookie.js';
 import { HttpError, parseRequest } from '../http-error.js';
 import type { LiveBus, LiveMessage, LiveState } from '../live/live-bus.js';
-import type { RouteModule } from '../server.js';
+import type { RouteModule } from '../api-context.js';
 
 export interface StreamRouteOptions {
   /** Time between pings (default 15 s). */

@@ -12,7 +12,8 @@ import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { CameraPipeline } from '../../pipeline/camera-pipeline.js';
 import type { Store } from '../../store/store.js';
-import { buildApi, type ApiContext } from '../server.js';
+import { buildApi } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 
 const newStore = useTempStores('mimamori-zone-routes-');
 const log = createLogger('test', { level: 'error' });

@@ -13,7 +13,7 @@ import { ConfigFileError, roundZones, saveCameraZones } from '../../config/save-
 import { zoneSchema } from '../../config/schema.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
-import type { ApiContext } from '../server.js';
+import type { ApiContext } from '../api-context.js';
 import { cameraAccess, cameraIdParams, findCamera } from './camera-routes.js';
 
 /** Bounds beyond the config schema: every zone is tested for every person on every frame. */

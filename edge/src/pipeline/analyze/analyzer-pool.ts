@@ -5,10 +5,10 @@
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FrameAnalysis, RgbFrame } from '../types.js';
-import type { PhoneRuleOptions } from '../phone/classify.js';
+import { DEFAULT_PHONE_RULE, type PhoneRuleOptions } from '../phone/classify.js';
 import { perceptionSchema } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
-import { Backoff } from '../source/backoff.js';
+import { Backoff } from '../../lifecycle/backoff.js';
 import type { AnalyzeRequest, AnalyzerModels, FrameAnalyzerOptions, PhoneMethod } from './frame-analyzer.js';
 import type { WorkerReply, WorkerRequest } from './inference-worker.js';
 
@@ -79,17 +79,11 @@ export async function resolveAnalyzerOptions(options: AnalyzerPoolOptions = {}):
     objectThreshold: options.objectThreshold ?? DEFAULTS.detector.objectThreshold,
     iouThreshold: options.iouThreshold ?? DEFAULTS.detector.nmsIou,
     maxPeople: options.maxPeople ?? DEFAULTS.maxPeople,
-    phoneRule: { ...ruleDefaults(), ...options.phoneRule },
+    phoneRule: { ...DEFAULT_PHONE_RULE, ...options.phoneRule },
     // Explicit models without a head (tests, a user's own detector) can only use the rule.
     phoneMethod: options.phoneMethod ?? (models.phoneHead ? DEFAULTS.phone.method : 'rule'),
     closeUpFallback: options.closeUpFallback ?? DEFAULTS.closeUpFallback,
   };
-}
-
-/** The rule's own options out of the schema's phone section (which also holds method and head). */
-function ruleDefaults(): PhoneRuleOptions {
-  const { method: _method, head: _head, ...rule } = DEFAULTS.phone;
-  return rule;
 }
 
 interface Pending {

@@ -2,8 +2,7 @@
  * Model options taken from models/models.json, so the shipped models need no settings: the
  * manifest's tensor contracts become the checks each session runs when it loads.
  */
-import { loadManifest, manifestModel, type Manifest, type ManifestModel } from '../../../../models/src/manifest.js';
-import { resolveFittedModel, resolveModelPath } from '../../../../models/src/prepare.js';
+import { loadManifest, manifestModel, type Manifest, type ManifestModel, resolveFittedModel, resolveModelPath } from '../../../../models/src/index.js';
 import { loadPhoneHeadCard } from '../phone/phone-head-card.js';
 import type { PhoneHeadOptions } from '../phone/phone-head.js';
 import type { DetectorModelOptions } from '../detect/detector.js';

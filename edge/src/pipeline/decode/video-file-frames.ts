@@ -4,7 +4,7 @@
  */
 import ffmpeg from 'fluent-ffmpeg';
 import type { RgbFrame } from '../types.js';
-import { locateFfmpeg, locateFfprobe } from './ffmpeg-binaries.js';
+import { locateFfmpeg, locateFfprobe } from '../../ffmpeg/ffmpeg-binaries.js';
 
 export interface VideoSampleOptions {
   fps: number;

@@ -20,6 +20,7 @@
  */
 import type { Detection, PhoneVerdict } from '../types.js';
 import { clamp01, measurePhoneGeometry, type GeometryOptions, type PersonPose, type PhoneGeometry } from './phone-geometry.js';
+import { phoneRuleSchema } from '../../config/schema.js';
 
 export interface PhoneRuleOptions extends GeometryOptions {
   /** Call score at or above which the person is said to be on a call. */
@@ -28,17 +29,11 @@ export interface PhoneRuleOptions extends GeometryOptions {
   handThreshold: number;
 }
 
-export const DEFAULT_PHONE_RULE: PhoneRuleOptions = {
-  minKeypointScore: 0.2,
-  nearHead: 0.6,
-  farFromHead: 2.2,
-  phoneHeadRadius: 1.5,
-  phoneHandRadius: 1.2,
-  minPhoneScore: 0.1,
-  phoneFullScore: 0.25,
-  callThreshold: 0.5,
-  handThreshold: 0.5,
-};
+/** The rule's defaults, as the config schema writes them down (the one place they live). */
+export const DEFAULT_PHONE_RULE: PhoneRuleOptions = (() => {
+  const { method: _method, head: _head, ...rule } = phoneRuleSchema.parse({});
+  return rule;
+})();
 
 /** Weights of the call score (see the top of this file). */
 const WEIGHT = { handAtEar: 0.35, forearmRaised: 0.15, phoneAtHead: 0.5 } as const;

@@ -7,19 +7,19 @@
 import ffmpeg from 'fluent-ffmpeg';
 import type { CameraConfig } from '../../config/schema.js';
 import type { RgbFrame } from '../types.js';
-import { locateFfmpeg } from '../decode/ffmpeg-binaries.js';
-import { ffmpegCapabilities } from '../decode/ffmpeg-capabilities.js';
-import type { BackoffOptions } from './backoff.js';
-import { ffmpegInput, type FfmpegInput } from './ffmpeg-input-args.js';
+import { locateFfmpeg } from '../../ffmpeg/ffmpeg-binaries.js';
+import { ffmpegCapabilities } from '../../ffmpeg/ffmpeg-capabilities.js';
+import type { BackoffOptions } from '../../lifecycle/backoff.js';
+import { ffmpegInput, type FfmpegInput } from '../../ffmpeg/ffmpeg-input-args.js';
 import { FFMPEG_QUIET, frameFilters, frameOutputOptions } from './frame-output-args.js';
-import { launchFfmpeg, type LaunchedFfmpeg } from './launch-ffmpeg.js';
-import { childPidFile } from './leftover-children.js';
+import { launchFfmpeg, type LaunchedFfmpeg } from '../../ffmpeg/launch-ffmpeg.js';
+import { childPidFile } from '../../ffmpeg/leftover-children.js';
 import { NewestFrameMailbox } from './newest-frame-mailbox.js';
 import { PpmStreamParser } from './ppm-stream-parser.js';
 import { RateWindow } from './rate-window.js';
-import { superviseCamera, type SupervisedFfmpeg, type SourceState, type StateChange } from './supervised-ffmpeg.js';
+import { superviseCamera, type SupervisedFfmpeg, type SourceState, type StateChange } from '../../ffmpeg/supervised-ffmpeg.js';
 
-export type { SourceState, StateChange } from './supervised-ffmpeg.js';
+export type { SourceState, StateChange } from '../../ffmpeg/supervised-ffmpeg.js';
 
 export interface CameraFrame extends RgbFrame {
   /** Media time in ms from the start of the source; continues across reconnects. */

@@ -5,7 +5,7 @@
  * resolution mid-stream still splits into whole frames.
  */
 
-import { CURRENT_FFMPEG, type FfmpegCapabilities } from '../decode/ffmpeg-capabilities.js';
+import { CURRENT_FFMPEG, type FfmpegCapabilities } from '../../ffmpeg/ffmpeg-capabilities.js';
 
 export interface FrameOutputOptions {
   fps: number;

@@ -1,7 +1,0 @@
-import { readFileSync } from 'node:fs';
-import { packageRoot } from '../../../models/src/package-root.js';
-
-export function readPackageVersion(): string {
-  const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string };
-  return pkg.version;
-}

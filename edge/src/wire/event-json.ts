@@ -1,0 +1,18 @@
+/** A stored event as it leaves the agent: `mimamori events list --json` and the API's event routes. */
+import type { EventRecord } from '../store/store.js';
+import { formatTimestamp } from '../store/timestamps.js';
+
+/** The documented JSON line: field names and order are part of the contract. */
+export function eventJsonLine(e: EventRecord): Record<string, unknown> {
+  return {
+    id: e.id,
+    camera: e.camera,
+    zone: e.zone,
+    behaviour: e.behaviour,
+    severity: e.severity,
+    trackId: e.trackId,
+    startedAt: formatTimestamp(e.startedAt),
+    endedAt: e.endedAt === null ? null : formatTimestamp(e.endedAt),
+    dwellSeconds: e.dwellSeconds,
+  };
+}
