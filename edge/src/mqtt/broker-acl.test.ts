@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aclFor, filtersOverlap, maySubscribe, siteUsernames, topicMatches, usernameForSessionRole, type AclRule } from './broker-acl.js';
 
-const ACL_FILE = path.resolve(import.meta.dirname, '../../../../../deploy/mosquitto/acl');
+const ACL_FILE = path.resolve(import.meta.dirname, '../../../deploy/mosquitto/acl');
 const CTX = { site: 'store-001', discoveryPrefix: 'homeassistant' };
 
 /** mosquitto's acl format: `user <name>` starts a block, `topic [read|write|readwrite] <filter>` lines follow. */

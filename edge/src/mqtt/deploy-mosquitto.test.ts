@@ -15,7 +15,7 @@ import { MOSQUITTO, mosquittoAvailable } from '../../test/mosquitto.js';
 import { makeTestPki, opensslAvailable, type TestPki } from '../../test/test-pki.js';
 import { waitUntil } from '../../test/wait-until.js';
 
-const DEPLOY = path.resolve(import.meta.dirname, '../../../../../deploy/mosquitto');
+const DEPLOY = path.resolve(import.meta.dirname, '../../../deploy/mosquitto');
 const MOSQUITTO_PASSWD = '/usr/bin/mosquitto_passwd';
 const USERS = ['mimamori-agent', 'atm-atm1', 'atmctl-atm1', 'clerk-store-001', 'relay-store-001', 'dashboard-store-001', 'homeassistant'];
 const S = (topic: string): string => `mimamori/store-001/${topic}`;
