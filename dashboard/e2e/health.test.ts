@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENCV_DATA, requireOpencvData } from '../../edge/test/fixtures.js';
@@ -104,7 +104,7 @@ describe('health page with the disk over its budget', () => {
 
 describe('health page with a camera whose analysis stalls', () => {
   it('shows analysis_stalled with the camera and the reason, here and on the live page, while no worker runs', async () => {
-    const workers: Worker[] = [];
+    const workers: ChildProcess[] = [];
     const clip = stillClip(join(OPENCV_DATA, 'basketball1.png'), 4, join(dir, 'atm.mp4'));
     // The respawn waits long enough for the screens to be looked at. One frame every 2 s leaves the
     // worker idle most of the time: ending a thread inside an onnxruntime run aborts the process.
@@ -118,7 +118,7 @@ describe('health page with a camera whose analysis stalls', () => {
       // Just after a frame is done, before the next one arrives.
       const done = analysed();
       await expect.poll(analysed, { timeout: 30_000, interval: 20 }).toBeGreaterThan(done);
-      await workers[0]!.terminate();
+      workers[0]!.kill('SIGKILL');
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await logIn(page, stalling, 'clerk');
       await page.goto(`${stalling.url}health`);

@@ -37,10 +37,10 @@ async function benchThreads(threads: number, frame: RgbFrame, method: 'learned' 
   const stages = { preprocess: [] as number[], detect: [] as number[], pose: [] as number[], decode: [] as number[], phone: [] as number[], wall: [] as number[], overhead: [] as number[] };
   let people = 0;
   try {
-    for (let i = 0; i < 5; i++) await perception.analyze(frame, { transfer: false }); // warm-up
+    for (let i = 0; i < 5; i++) await perception.analyze(frame); // warm-up
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      const a = await perception.analyze(frame, { transfer: false });
+      const a = await perception.analyze(frame);
       const wall = performance.now() - t0;
       people = a.people.length;
       stages.preprocess.push(a.timings.preprocessMs);

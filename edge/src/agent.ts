@@ -56,7 +56,7 @@ export interface AgentOptions {
   configFile?: string;
   /** How often streaming cameras' health is sampled (default 30 s). */
   healthSampleMs?: number;
-  /** Told when an inference worker thread is ready (start and respawn): tests end one for real through it. */
+  /** Told when an inference process is ready (start and respawn): tests kill one for real through it. */
   onWorkerReady?: AnalyzerPoolRuntime['onWorkerReady'];
 }
 

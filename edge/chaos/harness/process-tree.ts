@@ -48,6 +48,11 @@ export function ffmpegChildren(pid: number): ProcInfo[] {
   return descendants(pid).filter((p) => p.comm === 'ffmpeg');
 }
 
+/** The inference processes the agent `pid` runs (node children on inference-process). */
+export function inferenceChildren(pid: number): ProcInfo[] {
+  return descendants(pid).filter((p) => p.comm === 'node' && p.cmdline.includes('inference-process'));
+}
+
 /** Running processes whose command line mentions `text` (e.g. a site's temp folder). */
 export function processesMentioning(text: string, comm?: string): ProcInfo[] {
   return procs().filter((p) => p.pid !== process.pid && p.cmdline.includes(text) && (comm === undefined || p.comm === comm));

@@ -1,6 +1,6 @@
 /**
- * Analysis itself fails: an inference worker thread dies (killed from outside through Node's
- * inspector, see faults/worker-inspector.ts), and the camera delivers poison — its stream jumps
+ * Analysis itself fails: an inference process dies (SIGKILL from outside, as the kernel's OOM
+ * killer does, or as a native abort inside onnxruntime ends it), and the camera delivers poison — its stream jumps
  * to a 16x16 picture and garbage bytes and back, as a camera being reconfigured or a broken
  * encoder does. What must hold: the agent runs on, the worker pool is whole again and says it
  * respawned, analysis runs again, nothing stored or held is lost.
@@ -11,28 +11,30 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PEDESTRIAN_VIDEO } from '../../test/fixtures.js';
-import { freePort } from '../../test/free-port.js';
 import { locateFfmpeg } from '../../src/ffmpeg/ffmpeg-binaries.js';
 import { cameraStatus } from '../harness/agent-status.js';
 import { chaosRun } from '../harness/chaos-run.js';
 import { CAMERA } from '../harness/chaos-site.js';
 import { awaitStatus, recordRecovery } from '../harness/recovery.js';
-import { WorkerInspector } from '../faults/worker-inspector.js';
+import { inferenceChildren, killAll } from '../harness/process-tree.js';
 import type { ScenarioResult } from '../harness/verdict.js';
 
 const RECOVERY_TIMEOUT_MS = 60_000;
 
-export async function inferenceWorkerKilled(): Promise<ScenarioResult> {
-  const inspector = new WorkerInspector(await freePort());
-  return chaosRun('inference worker killed', { nodeFlags: [inspector.nodeFlag] }, async (run) => {
+export function inferenceWorkerKilled(): Promise<ScenarioResult> {
+  return chaosRun('inference worker killed', {}, async (run) => {
     const { agent, verdict } = run;
     const before = await agent.status();
     const respawnsBefore = before.workers?.respawns ?? 0;
-    const title = await inspector.killWorker();
+    const victims = inferenceChildren(agent.pid);
+    verdict.check(victims.length === (before.workers?.size ?? -1), `the agent runs ${victims.length} inference processes but /api/status says workers.size ${before.workers?.size}`);
+    killAll(victims.map((v) => v.pid));
     const end = Date.now();
     const pool = await awaitStatus(agent, (s) => s.workers !== undefined && s.workers.respawns > respawnsBefore && s.workers.running === s.workers.size, RECOVERY_TIMEOUT_MS, end);
-    verdict.check(pool.ok, `after worker ${title} was killed /api/status workers did not show a respawn and a whole pool within ${RECOVERY_TIMEOUT_MS / 1000} s: workers ${JSON.stringify(pool.last?.workers)} (pipeline slice contract)`);
-    await recordRecovery(agent, verdict, `worker ${title} being killed`, end, RECOVERY_TIMEOUT_MS);
+    verdict.check(pool.ok, `after its inference processes ${victims.map((v) => v.pid).join(', ')} were killed /api/status workers did not show a respawn and a whole pool within ${RECOVERY_TIMEOUT_MS / 1000} s: workers ${JSON.stringify(pool.last?.workers)} (pipeline slice contract)`);
+    const replaced = inferenceChildren(agent.pid);
+    verdict.check(replaced.length === victims.length && replaced.every((p) => !victims.some((v) => v.pid === p.pid)), `the inference processes were not replaced: before ${victims.map((v) => v.pid).join(', ')}, after ${replaced.map((p) => p.pid).join(', ')}`);
+    await recordRecovery(agent, verdict, 'its inference processes being killed', end, RECOVERY_TIMEOUT_MS);
   });
 }
 

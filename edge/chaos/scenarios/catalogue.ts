@@ -25,8 +25,7 @@ export interface Scenario {
 export const SCENARIOS: readonly Scenario[] = [
   { id: 'disk-fill', title: 'survives the disk filling while recording, says so, and records again once there is room', run: diskFillsWhileRecording },
   { id: 'disk-full-restart', title: 'starts on a full disk, says so, and records again once there is room', run: restartOnFullDisk },
-  { id: 'worker-killed', title: 'respawns a killed inference worker and analyses again', run: inferenceWorkerKilled,
-    notInTest: 'not survived yet: ending a worker thread while onnxruntime runs aborts the whole agent (Napi::Error on teardown); systemd restarts it' },
+  { id: 'worker-killed', title: 'respawns a killed inference worker and analyses again', run: inferenceWorkerKilled },
   { id: 'poison-frames', title: 'analyses on through a 16x16 picture and garbage bytes in the stream', run: poisonFrames },
   { id: 'sqlite-locked', title: 'runs on while another process holds the database write lock, losing no event or segment', run: sqliteLocked },
   { id: 'ffmpeg-killed', title: 'decodes and records again after its ffmpeg are killed', run: ffmpegKilled },

@@ -80,8 +80,7 @@ export async function runAnalyzeCommand(argv: string[]): Promise<number> {
           ffmpegPath: config.ffmpeg.ffmpegPath,
           ffprobePath: config.ffmpeg.ffprobePath,
         })) {
-          // Keep the pixels here: --draw needs them after the worker has analysed the frame.
-          const analysis = await perception.analyze(media.frame, { transfer: !args.values.draw });
+          const analysis = await perception.analyze(media.frame);
           const line = toJsonLine(file, media, analysis);
           console.log(args.values.json ? JSON.stringify(line) : summarise(line));
           if (args.values.draw) {

@@ -76,8 +76,8 @@ export const perceptionSchema = z
     closeUpFallback: z.boolean().default(true)
       .describe('When the detector finds nobody, look for one person filling the frame by pose alone (customers close to an ATM camera)'),
     maxPeople: z.int().min(1).max(50).default(6).describe('Pose is run on at most this many people per frame, largest first'),
-    threads: z.int().min(1).max(64).default(1).describe('onnxruntime intra-op threads per worker'),
-    workers: z.int().min(1).max(16).default(1).describe('Inference worker threads'),
+    threads: z.int().min(1).max(64).default(1).describe('onnxruntime intra-op threads per inference process'),
+    workers: z.int().min(1).max(16).default(1).describe('Inference processes, each with its own onnxruntime sessions'),
     workerRespawn: respawnSchema('A crashed inference worker')
       .default({ initialSeconds: 1, maxSeconds: 60 })
       .describe('A worker that dies is started again after a wait that doubles while it keeps dying'),

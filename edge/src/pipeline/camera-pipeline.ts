@@ -17,7 +17,7 @@ import { RateLimitedLog } from '../log/rate-limited-log.js';
 export type { CameraFrame };
 
 export interface FrameAnalyzerService {
-  analyze(frame: RgbFrame, options?: { transfer?: boolean }): Promise<FrameAnalysis>;
+  analyze(frame: RgbFrame): Promise<FrameAnalysis>;
 }
 
 export interface EventSink {
@@ -127,7 +127,7 @@ export class CameraPipeline {
     // The pixels stay here: a snapshot may need them after the worker has analysed the frame.
     let analysis: FrameAnalysis;
     try {
-      analysis = await this.deps.perception.analyze(frame, { transfer: false });
+      analysis = await this.deps.perception.analyze(frame);
     } catch (err) {
       // One bad frame or a crashed worker must not end the camera's analysis: the frame is
       // skipped, counted, and the next one tried (the pool respawns dead workers).

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OPENCV_DATA, requireOpencvData } from '../../test/fixtures.js';
 import { stillClip } from '../../test/media-clips.js';
@@ -43,7 +43,7 @@ afterAll(async () => {
 interface Rig {
   store: Store;
   pool: AnalyzerPool;
-  workers: Worker[];
+  workers: ChildProcess[];
   source: CameraSource;
   pipeline: CameraPipeline;
   supervision: AnalysisSupervision;
@@ -67,7 +67,7 @@ async function rig(options: { loop?: boolean; respawnInitialMs?: number; wrap?: 
   const store = tempStore();
   const logs: Record<string, unknown>[] = [];
   const log = createLogger('test', { level: 'info', write: (l) => logs.push(JSON.parse(l) as Record<string, unknown>) });
-  const workers: Worker[] = [];
+  const workers: ChildProcess[] = [];
   const pool = await startAnalyzerPool(
     { models, workers: 1, respawnInitialMs: options.respawnInitialMs ?? 1000, respawnMaxMs: 10_000 },
     { log, onWorkerReady: (_i, w) => workers.push(w) },
@@ -115,7 +115,7 @@ describe('analysis supervision', () => {
     // Just after a frame is done: ending a thread inside an onnxruntime run aborts the process.
     const done = r.pipeline.stats.frames;
     await waitUntil('a frame to be done', () => r.pipeline.stats.frames > done, 10_000, 5);
-    await r.workers[0]!.terminate();
+    r.workers[0]!.kill('SIGKILL');
     await waitUntil('the alarm', () => r.supervision.alarm.check().active);
     expect(analysis(r)).toMatchObject({ state: 'stalled', reason: 'no inference worker running' });
     expect(alarms(r).at(-1)).toMatchObject({ active: true, cameras: [{ camera: 'cam1', reason: 'no inference worker running' }] });
@@ -137,8 +137,8 @@ describe('analysis supervision', () => {
     // A bug further down the loop (here: an analysis without its people) throws out of run().
     const r = await rig({
       wrap: (pool) => ({
-        analyze: async (frame, options) => {
-          const result = await pool.analyze(frame, options);
+        analyze: async (frame) => {
+          const result = await pool.analyze(frame);
           calls += 1;
           return calls === 5 ? ({ ...result, people: undefined } as unknown as typeof result) : result;
         },
@@ -157,8 +157,8 @@ describe('analysis supervision', () => {
     const held: (() => void)[] = [];
     const r = await rig({
       wrap: (pool) => ({
-        analyze: async (frame, options) => {
-          const result = await pool.analyze(frame, options);
+        analyze: async (frame) => {
+          const result = await pool.analyze(frame);
           if (hang) await new Promise<void>((resolve) => held.push(resolve));
           return result;
         },

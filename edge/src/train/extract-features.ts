@@ -137,7 +137,7 @@ async function analysePhoto(photo: TrainingPhoto, o: ExtractOptions): Promise<Ca
   const boxes = photo.boxes?.map((b): Box => [b[0] * image.scale, b[1] * image.scale, b[2] * image.scale, b[3] * image.scale]) ?? [];
   for (const variant of o.augmentations) {
     const v = await augment(image.frame, boxes, variant, o.seed, photo.name);
-    const analysis = await o.pool.analyze(v.frame, { transfer: false, features: true, ...(photo.boxes ? { hints: v.boxes } : {}) });
+    const analysis = await o.pool.analyze(v.frame, { features: true, ...(photo.boxes ? { hints: v.boxes } : {}) });
     // Labelled boxes: every labelled person; none: the largest detected person carries the label.
     const people: PersonResult[] = photo.boxes ? (analysis.hinted ?? []) : analysis.people.slice(0, 1);
     if (people.length === 0) entry.missing.push(variant);

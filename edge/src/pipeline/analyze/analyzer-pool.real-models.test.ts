@@ -2,7 +2,7 @@
  * The whole perception core on real photographs with the real converted models (prepared by the
  * global test setup), through the worker pool as production runs it.
  */
-import type { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Box, FrameAnalysis, PersonResult, RgbFrame } from '../types.js';
@@ -105,11 +105,11 @@ describe('analyzer pool on real images (centernet + movenet-lightning)', () => {
 
   it('answers for hint boxes in order, attaching feature vectors on request', async () => {
     const frame = await decode(`${DATA}/basketball1.png`);
-    const plain = await pool.analyze(frame, { transfer: false });
+    const plain = await pool.analyze(frame);
     const player = largest(plain).box;
     // A hint on the player is the detected player; one in an empty corner is analysed as given.
     const corner: Box = [560, 10, 630, 90];
-    const analysis = await pool.analyze(frame, { transfer: false, hints: [corner, player], features: true });
+    const analysis = await pool.analyze(frame, { hints: [corner, player], features: true });
     expect(analysis.hinted).toHaveLength(2);
     expect(analysis.hinted![0]!.box).toEqual(corner);
     expect(analysis.hinted![0]!.score).toBe(0);
@@ -124,17 +124,20 @@ describe('analyzer pool on real images (centernet + movenet-lightning)', () => {
 });
 
 describe('a real inference worker that dies', () => {
-  it('is replaced by one with fresh onnxruntime sessions that gives the same answer', async () => {
-    const workers: Worker[] = [];
+  it('in the middle of an onnxruntime run, is replaced by one with fresh sessions that gives the same answer', async () => {
+    const workers: ChildProcess[] = [];
     const pool = await startAnalyzerPool({ threads: 1, respawnInitialMs: 200 }, { onWorkerReady: (_i, w) => workers.push(w) });
     try {
       const frame = await decode(`${DATA}/basketball1.png`);
-      const before = await pool.analyze(frame, { transfer: false });
-      // Ended between frames: a thread ended inside an onnxruntime run takes the whole process down
-      // (onnxruntime-node's Napi::Error), which only a supervisor outside it (systemd) survives.
-      await workers[0]!.terminate();
+      const before = await pool.analyze(frame);
+      // Killed while a session runs, as a native crash (SIGSEGV) would end it: when this was a
+      // worker thread, ending it here aborted the whole process (onnxruntime-node's Napi::Error).
+      const inFlight = pool.analyze(frame);
+      await new Promise((r) => setTimeout(r, 20));
+      workers[0]!.kill('SIGSEGV');
+      await expect(inFlight).rejects.toThrow(/inference worker 0 was killed by SIGSEGV/);
       await waitUntil('the respawned worker', () => pool.running() === 1 && pool.respawns() === 1, 60_000);
-      const after = await pool.analyze(frame, { transfer: false });
+      const after = await pool.analyze(frame);
       expect(after.people.map((p) => p.box)).toEqual(before.people.map((p) => p.box));
       expect(after.people[0]!.phone).toBe(before.people[0]!.phone);
     } finally {

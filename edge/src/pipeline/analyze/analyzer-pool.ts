@@ -1,21 +1,24 @@
 /**
- * A pool of inference worker threads, each with its own onnxruntime sessions, behind one
- * `analyze(frame)` call. The main thread only moves pixels and results; all native inference runs
- * in the workers so the event loop stays responsive.
+ * A pool of inference processes, each with its own onnxruntime sessions, behind one
+ * `analyze(frame)` call. The agent only moves pixels and results; all native inference runs in the
+ * children, so the event loop stays responsive and a crash inside onnxruntime ends one child, which
+ * is started again, instead of the agent.
  */
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { FrameAnalysis, RgbFrame } from '../types.js';
 import { DEFAULT_PHONE_RULE, type PhoneRuleOptions } from '../phone/classify.js';
 import { perceptionSchema } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
 import { Backoff } from '../../lifecycle/backoff.js';
+import { lifetimeSpawnArgs } from '../../ffmpeg/child-lifetime.js';
 import type { AnalyzeRequest, AnalyzerModels, FrameAnalyzerOptions, PhoneMethod } from './frame-analyzer.js';
-import type { WorkerReply, WorkerRequest } from './inference-worker.js';
+import { INFERENCE_PROCESS_ARG, type WorkerReply, type WorkerRequest } from './inference-protocol.js';
 
 /** Pool settings: plain data. Everything but `models` has a default; `models` defaults to the manifest's centernet + movenet-lightning. */
 export interface AnalyzerPoolOptions {
   models?: AnalyzerModels;
-  /** Worker threads, each with its own sessions. Defaults for all fields: the config schema. */
+  /** Inference processes, each with its own sessions. Defaults for all fields: the config schema. */
   workers?: number;
   /** onnxruntime intra-op threads per session. */
   threads?: number;
@@ -38,23 +41,18 @@ export interface AnalyzerPoolOptions {
 export interface AnalyzerPoolRuntime {
   log?: Logger;
   /**
-   * Told each time a worker thread is ready (first start and every respawn). Tests end a worker
-   * for real through it (`worker.terminate()`, between frames), as a worker that dies would end.
+   * Told each time an inference process is ready (first start and every respawn). Tests end one for
+   * real through it (`worker.kill('SIGKILL')`), as an out-of-memory kill or a native crash would.
    */
-  onWorkerReady?: (index: number, worker: Worker) => void;
+  onWorkerReady?: (index: number, worker: ChildProcess) => void;
 }
 
-export interface AnalyzeOptions extends AnalyzeRequest {
-  /**
-   * Move the frame's pixel buffer to the worker instead of copying it (default true). The caller's
-   * `frame.data` is then detached (length 0); pass false to keep using the frame afterwards.
-   */
-  transfer?: boolean;
-}
+/** The frame is copied to the inference process: the caller keeps its pixels. */
+export type AnalyzeOptions = AnalyzeRequest;
 
 export interface AnalyzerPool {
   readonly size: number;
-  /** Worker threads still running (0 once close() has resolved). */
+  /** Inference processes still running (0 once close() has resolved). */
   running(): number;
   /** Workers started again after a crash, over the life of the pool. */
   respawns(): number;
@@ -92,16 +90,30 @@ interface Pending {
   what: string;
 }
 
+/** How much of a child's stderr is kept to explain its death (onnxruntime's last words, an abort). */
+const STDERR_TAIL_BYTES = 4096;
+
 class WorkerHandle {
   readonly pending = new Map<number, Pending>();
   alive = true;
-  exited: Promise<number>;
+  /** Resolves once the process has exited, with how. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private stderr = '';
 
   constructor(
     readonly index: number,
-    readonly worker: Worker,
+    readonly child: ChildProcess,
   ) {
-    this.exited = new Promise((resolve) => worker.once('exit', resolve));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL_BYTES);
+    });
+  }
+
+  /** The end of what the process wrote to stderr, for the log line that reports its death. */
+  stderrTail(): string {
+    return this.stderr.trim();
   }
 
   failAll(err: Error): void {
@@ -110,33 +122,41 @@ class WorkerHandle {
   }
 }
 
-/**
- * Compiled (dist/…/analyzer-pool.js) the worker is the plain .js file next to this one. Under
- * vitest this module is the .ts source, and so must the worker be: Node 20 ignores `--import tsx`
- * in a worker's execArgv (the worker still fails with ERR_UNKNOWN_FILE_EXTENSION), so a two-line
- * bootstrap loads the .ts worker through tsx's tsImport instead.
- */
-function newWorker(options: WorkerOptions): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./inference-worker.js', import.meta.url), options);
-  const entry = new URL('./inference-worker.ts', import.meta.url).href;
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`;
-  return new Worker(bootstrap, { ...options, eval: true });
+/** An error raised in the inference process, with the stack it had there. */
+function remoteError(message: string, stack: string | undefined): Error {
+  const err = new Error(message);
+  if (stack) err.stack = stack;
+  return err;
 }
 
-function startWorker(index: number, options: FrameAnalyzerOptions): Promise<WorkerHandle> {
-  const handle = new WorkerHandle(index, newWorker({ workerData: options, name: `inference-${index}` }));
+/**
+ * Compiled (dist/…/analyzer-pool.js) the child runs the plain .js file next to this one. Under
+ * vitest this module is the .ts source, and so must the child be: it is started through tsx. The
+ * agent's own node flags (--inspect on a fixed port) are not passed on. Started under the same
+ * parent-death signal as ffmpeg, so even a child stuck in native code dies with a killed agent
+ * (it also exits by itself when the IPC channel closes).
+ */
+async function spawnInferenceProcess(index: number): Promise<ChildProcess> {
+  const compiled = !import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(compiled ? './inference-process.js' : './inference-process.ts', import.meta.url));
+  const nodeArgs = [...(compiled ? [] : ['--import', import.meta.resolve('tsx')]), entry, INFERENCE_PROCESS_ARG, `inference-${index}`];
+  const [command, args] = await lifetimeSpawnArgs(process.execPath, nodeArgs);
+  return spawn(command, args, { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+}
+
+async function startWorker(index: number, options: FrameAnalyzerOptions): Promise<WorkerHandle> {
+  const handle = new WorkerHandle(index, await spawnInferenceProcess(index));
   const label = `inference worker ${index}`;
   return new Promise((resolve, reject) => {
     let ready = false;
-    handle.worker.on('message', (reply: WorkerReply) => {
+    handle.child.on('message', (reply: WorkerReply) => {
       switch (reply.type) {
         case 'ready':
           ready = true;
           resolve(handle);
           return;
         case 'init-error':
-          reject(new Error(`${label} could not start: ${reply.message}`));
+          reject(new Error(`${label} could not start: ${reply.message}`, { cause: remoteError(reply.message, reply.stack) }));
           return;
         case 'result':
         case 'error': {
@@ -144,23 +164,27 @@ function startWorker(index: number, options: FrameAnalyzerOptions): Promise<Work
           if (!p) return;
           handle.pending.delete(reply.id);
           if (reply.type === 'result') p.resolve(reply.analysis);
-          else p.reject(new Error(`${p.what}: ${reply.message}`));
+          else p.reject(new Error(`${p.what}: ${reply.message}`, { cause: remoteError(reply.message, reply.stack) }));
           return;
         }
         case 'closed':
           return;
       }
     });
-    handle.worker.on('error', (err) => {
+    // Spawning failed (no such executable, out of processes): the child never ran.
+    handle.child.on('error', (err) => {
       handle.alive = false;
       if (!ready) reject(new Error(`${label} could not start: ${err.message}`, { cause: err }));
       handle.failAll(new Error(`${label} failed: ${err.message}`, { cause: err }));
     });
-    handle.worker.on('exit', (code) => {
+    void handle.exited.then(({ code, signal }) => {
       handle.alive = false;
-      if (!ready) reject(new Error(`${label} exited with code ${code} before it was ready`));
-      handle.failAll(new Error(`${label} exited with code ${code}`));
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const tail = handle.stderrTail();
+      if (!ready) reject(new Error(`${label} ${how} before it was ready${tail ? `: ${tail.split('\n').slice(-3).join(' | ')}` : ''}`));
+      handle.failAll(new Error(`${label} ${how}`));
     });
+    handle.child.send({ type: 'init', options } satisfies WorkerRequest);
   });
 }
 
@@ -172,7 +196,7 @@ export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}, runti
   const handles = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) {
-    await Promise.all(handles.map((h) => h.worker.terminate()));
+    await Promise.all(handles.map((h) => closeWorker(h)));
     throw failure.reason;
   }
   const respawner = new WorkerRespawner(handles, resolved, {
@@ -195,16 +219,14 @@ export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}, runti
       const handle = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
       const id = nextId++;
       const what = `inference worker ${handle.index} could not analyse a ${frame.width}x${frame.height} frame`;
-      const { transfer, ...request } = analyzeOptions;
-      const { message, transferList } = packFrame(id, frame, transfer ?? true, request);
+      const message = frameMessage(id, frame, analyzeOptions);
       return new Promise<FrameAnalysis>((resolve, reject) => {
         handle.pending.set(id, { resolve, reject, what });
-        try {
-          handle.worker.postMessage(message, transferList);
-        } catch (err) {
-          handle.pending.delete(id);
-          reject(new Error(`${what}: ${(err as Error).message}`, { cause: err }));
-        }
+        // A channel that closes before the frame is written rejects here, or through the exit.
+        handle.child.send(message, (err) => {
+          if (!err || !handle.pending.delete(id)) return;
+          reject(new Error(`${what}: ${err.message}`, { cause: err }));
+        });
       });
     },
     async close() {
@@ -218,9 +240,10 @@ export async function startAnalyzerPool(options: AnalyzerPoolOptions = {}, runti
 }
 
 /**
- * Starts a worker again when it dies (its heap out of memory, an uncaught error; a native crash
- * inside onnxruntime takes the whole process, which only systemd restarts), in the same slot, with backoff: a worker that cannot start (the model file gone bad) is retried ever more
- * slowly instead of in a tight loop. Analyses on the dead worker have already been rejected.
+ * Starts an inference process again when it dies (out of memory, killed, an uncaught error or a
+ * native crash inside onnxruntime), in the same slot, with backoff: one that cannot start (the
+ * model file gone bad) is retried ever more slowly instead of in a tight loop. Analyses on the
+ * dead process have already been rejected.
  */
 class WorkerRespawner {
   respawns = 0;
@@ -243,13 +266,14 @@ class WorkerRespawner {
 
   watch(handle: WorkerHandle): void {
     const startedAt = Date.now();
-    this.runtime.onWorkerReady?.(handle.index, handle.worker);
-    void handle.exited.then((code) => {
+    this.runtime.onWorkerReady?.(handle.index, handle.child);
+    void handle.exited.then(({ code, signal }) => {
       if (this.closed) return;
       // A worker that ran for a good while was healthy: its crash starts again from the short
       // wait. One that dies soon after every start (a frame or model it cannot survive) backs off.
       if (Date.now() - startedAt >= this.stableMs) this.backoff[handle.index]!.reset();
-      this.runtime.log?.error('inference worker died', { worker: handle.index, code });
+      const stderr = handle.stderrTail();
+      this.runtime.log?.error('inference worker died', { worker: handle.index, pid: handle.child.pid, code, signal, ...(stderr ? { stderr } : {}) });
       this.schedule(handle.index);
     });
   }
@@ -276,7 +300,7 @@ class WorkerRespawner {
       return;
     }
     if (this.closed) {
-      await handle.worker.terminate();
+      await closeWorker(handle);
       return;
     }
     this.handles[index] = handle;
@@ -293,16 +317,9 @@ class WorkerRespawner {
   }
 }
 
-function packFrame(id: number, frame: RgbFrame, transfer: boolean, request: AnalyzeRequest): { message: WorkerRequest; transferList: ArrayBuffer[] } {
-  const { data } = frame;
+function frameMessage(id: number, frame: RgbFrame, request: AnalyzeRequest): WorkerRequest {
   const extra = request.hints || request.features ? { request } : {};
-  // Only a buffer the frame owns outright can move; a view into a larger (e.g. pooled) buffer is copied.
-  const owns = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-  if (transfer && owns) {
-    return { message: { type: 'analyze', id, frame: { data, width: frame.width, height: frame.height }, ...extra }, transferList: [data.buffer as ArrayBuffer] };
-  }
-  const copy = new Uint8Array(data);
-  return { message: { type: 'analyze', id, frame: { data: copy, width: frame.width, height: frame.height }, ...extra }, transferList: [copy.buffer] };
+  return { type: 'analyze', id, frame: { data: frame.data, width: frame.width, height: frame.height }, ...extra };
 }
 
 async function closeWorker(handle: WorkerHandle): Promise<void> {
@@ -311,13 +328,16 @@ async function closeWorker(handle: WorkerHandle): Promise<void> {
     await handle.exited;
     return;
   }
-  handle.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+  if (handle.child.connected) handle.child.send({ type: 'close' } satisfies WorkerRequest);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), CLOSE_GRACE_MS);
   });
   const outcome = await Promise.race([handle.exited, timedOut]);
   clearTimeout(timer);
-  // A worker stuck in native code does not see the close request; terminate it.
-  if (outcome === 'timeout') await handle.worker.terminate();
+  // A process stuck in native code does not see the close request; kill it.
+  if (outcome === 'timeout') {
+    handle.child.kill('SIGKILL');
+    await handle.exited;
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * One frame through the perception stages: detect people and objects, pose on the largest people,
  * then the phone decision per person (the learned phone head by default, or the rule). Runs inside
- * an inference worker (see inference-worker.ts); it is plain async code so tests can also run it
+ * an inference process (see inference-process.ts); it is plain async code so tests can also run it
  * in-process.
  */
 import type { Box, Detection, FrameAnalysis, Keypoint, PersonResult, RgbFrame, StageTimings } from '../types.js';
@@ -26,7 +26,7 @@ export interface AnalyzerModels {
 
 export type PhoneMethod = 'learned' | 'rule';
 
-/** Everything a frame analyzer needs; plain data so it can cross into a worker thread. */
+/** Everything a frame analyzer needs; plain data so it can cross into an inference process. */
 export interface FrameAnalyzerOptions {
   models: AnalyzerModels;
   /** onnxruntime intra-op threads per session. */

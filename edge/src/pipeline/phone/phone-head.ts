@@ -14,7 +14,7 @@ import type { PhoneGeometry } from './phone-geometry.js';
 export const HEAD_INPUT = 'features';
 export const HEAD_OUTPUT = 'probabilities';
 
-/** Plain data, so it can cross into a worker thread. */
+/** Plain data, so it can cross into an inference process. */
 export interface PhoneHeadOptions {
   path: string;
   card: PhoneHeadCard;
