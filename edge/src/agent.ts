@@ -36,6 +36,8 @@ import { OutboxPublisher } from './mqtt/outbox-publisher.js';
 import { DAY_MS, OutboxPruner } from './mqtt/outbox-pruner.js';
 import { readPackageVersion } from './package/package-version.js';
 import { loadOrCreateDeviceKeys } from './evidence/device-keys.js';
+import { EXPORT_LIMITS, ExportService } from './evidence/export-service.js';
+import { locateFfmpeg } from './ffmpeg/ffmpeg-binaries.js';
 import { clearLeftovers, runDir } from './clear-leftovers.js';
 
 interface CameraRuntime {
@@ -82,6 +84,7 @@ export class Agent {
   private homeAssistant: HomeAssistantDiscovery | null = null;
   private retention: RetentionCleaner | null = null;
   private supervision: AnalysisSupervision | null = null;
+  private exports: ExportService | null = null;
   /** storage_full: the recorders are stopped until the cleaner finds room again. */
   private recordingPaused = false;
   private recordingChange: Promise<void> = Promise.resolve();
@@ -183,6 +186,10 @@ export class Agent {
     this.retention.start();
     this.healthTimer = setInterval(() => this.sampleHealth(), options.healthSampleMs ?? HEALTH_SAMPLE_MS);
     this.healthTimer.unref();
+    this.exports = new ExportService({
+      store: () => this.store!, site: config.site, ffmpegPath: () => locateFfmpeg(config.ffmpeg.ffmpegPath).path,
+      cameras: () => config.cameras.map((c) => c.id), log: log.child('export'), ...EXPORT_LIMITS,
+    });
     this.http = await startApi(config.http.host, config.http.port, {
       log: log.child('http'),
       site: config.site,
@@ -203,6 +210,7 @@ export class Agent {
         })),
       },
       ffmpegPath: config.ffmpeg.ffmpegPath,
+      exports: this.exports,
       runRetention: () => this.runRetention(),
       writes,
       configuredCameras: config.cameras.map((c) => c.id),
@@ -388,6 +396,8 @@ export class Agent {
     await this.retention?.close();
     await this.recordingChange;
     await this.http?.close();
+    // Running exports aborted (ffmpeg killed, staging removed) before the store closes under them.
+    await this.exports?.close();
     // Writes a full disk or a lock keeps refusing must not hold the shutdown for ever.
     const giveUp = setTimeout(() => this.writes?.close(), SHUTDOWN_WRITES_MS);
     // Sources first so each pipeline sees its frames end and closes its open events.

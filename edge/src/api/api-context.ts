@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { HttpConfig } from '../config/schema.js';
+import type { ExportService } from '../evidence/export-service.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import type { WriteGuard } from '../store/write-guard.js';
@@ -33,6 +34,8 @@ export interface ApiContext {
   readonly runRetention?: () => Promise<unknown>;
   /** `http.allowedOrigins` and `http.login` from the config; default: the schema's defaults. */
   readonly http?: Pick<HttpConfig, 'allowedOrigins' | 'login'>;
+  /** The agent's export desk (it owns and closes it); absent in some tests, where the routes start their own. */
+  readonly exports?: ExportService;
   /** The agent's write guard: a dashboard ack on a full disk is committed from the disk reserve. */
   readonly writes?: WriteGuard;
 }

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { locateFfmpeg, locateFfprobe } from './ffmpeg-binaries.js';
 
@@ -32,5 +35,21 @@ describe('locating ffmpeg', () => {
     expect(ffprobe.source).toBe('npm');
     expect(execFileSync(ffmpeg.path, ['-version']).toString()).toMatch(/^ffmpeg version/);
     expect(execFileSync(ffprobe.path, ['-version']).toString()).toMatch(/^ffprobe version/);
+  });
+
+  it('searches once: a binary found is remembered, a search that failed is tried again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mimamori-locate-'));
+    try {
+      const bin = join(dir, 'ffmpeg');
+      expect(() => locateFfmpeg(bin)).toThrow(/is not an executable file/);
+      writeFileSync(bin, '#!/bin/sh\nexit 0\n');
+      chmodSync(bin, 0o755);
+      expect(locateFfmpeg(bin)).toEqual({ path: bin, source: 'config' });
+      // Gone after it was found: still the answer (the run fails there, naming this path), not a new search per use.
+      rmSync(bin);
+      expect(locateFfmpeg(bin)).toEqual({ path: bin, source: 'config' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -59,10 +59,27 @@ function locate(name: 'ffmpeg' | 'ffprobe', envVar: string, npmPkg: string, conf
   throw new Error(`${name} not found: set ffmpeg.${name}Path in the config or ${envVar}, install it, or reinstall ${npmPkg}`);
 }
 
+/**
+ * Where each binary was found, per configured path and environment: searched once, not on every
+ * camera restart, clip or export. A failed search is not kept, so a binary installed later is found
+ * at the next try; a binary removed after it was found fails where it is run, with that path.
+ */
+const found = new Map<string, LocatedBinary>();
+
+function locateOnce(name: 'ffmpeg' | 'ffprobe', envVar: string, npmPkg: string, configured?: string): LocatedBinary {
+  const key = `${name}\0${configured ?? ''}\0${process.env[envVar] ?? ''}\0${process.env.PATH ?? ''}`;
+  let located = found.get(key);
+  if (!located) {
+    located = locate(name, envVar, npmPkg, configured);
+    found.set(key, located);
+  }
+  return located;
+}
+
 export function locateFfmpeg(configured?: string): LocatedBinary {
-  return locate('ffmpeg', 'FFMPEG_PATH', '@ffmpeg-installer/ffmpeg', configured);
+  return locateOnce('ffmpeg', 'FFMPEG_PATH', '@ffmpeg-installer/ffmpeg', configured);
 }
 
 export function locateFfprobe(configured?: string): LocatedBinary {
-  return locate('ffprobe', 'FFPROBE_PATH', '@ffprobe-installer/ffprobe', configured);
+  return locateOnce('ffprobe', 'FFPROBE_PATH', '@ffprobe-installer/ffprobe', configured);
 }
