@@ -1,7 +1,8 @@
 /**
  * The composition root: opens the store, starts perception, one pipeline per camera (source,
- * analysis loop, recorder) and the HTTP status endpoint, and stops them in reverse order.
- * Constructors only assign; start() does the work; close() undoes it.
+ * analysis loop, recorder) and the HTTP status endpoint. Constructors only assign; start() does the
+ * work and adds each part to a ServiceStack as it starts; close() stops them in reverse order of
+ * start, by construction (a start that failed half way stops what had started).
  */
 import { statfsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -39,6 +40,7 @@ import { loadOrCreateDeviceKeys } from './evidence/device-keys.js';
 import { EXPORT_LIMITS, ExportService } from './evidence/export-service.js';
 import { locateFfmpeg } from './ffmpeg/ffmpeg-binaries.js';
 import { clearLeftovers, runDir } from './clear-leftovers.js';
+import { ServiceStack } from './lifecycle/service-stack.js';
 
 interface CameraRuntime {
   config: CameraConfig;
@@ -89,13 +91,17 @@ export class Agent {
   private recordingPaused = false;
   private recordingChange: Promise<void> = Promise.resolve();
   private readonly cameras: CameraRuntime[] = [];
-  private healthTimer: NodeJS.Timeout | null = null;
   private startedAt = 0;
+  private readonly services: ServiceStack;
+  /** Set when close() begins: then writes still refused get SHUTDOWN_WRITES_MS before they are given up. */
+  private writesDeadline: NodeJS.Timeout | null = null;
 
   constructor(
     readonly config: Config,
     private readonly options: AgentOptions,
-  ) {}
+  ) {
+    this.services = new ServiceStack(options.log);
+  }
 
   get url(): string | null {
     return this.http?.url ?? null;
@@ -108,10 +114,11 @@ export class Agent {
     const dataDir = await ensureDataDir(config.dataDir);
     // Before the sweep reads the recordings: a leftover recorder would still be writing them.
     await clearLeftovers(dataDir, log);
+    const { services } = this;
     const reserve = new DiskReserve(dataDir, config.retention.reserveBytes);
-    const writes = this.writes = new WriteGuard({ log: log.child('store'), reserve, onNoSpace: () => this.retention?.nudge() });
+    const writes = this.writes = services.add('write guard', new WriteGuard({ log: log.child('store'), reserve, onNoSpace: () => this.retention?.nudge() }));
     // On a full disk even opening needs room (the WAL index file): the reserve gives it.
-    this.store = writes.critical(`open ${dataDir}`, () => openStore(dataDir));
+    const store = this.store = services.add('store', writes.critical(`open ${dataDir}`, () => openStore(dataDir)));
     restoreReserve(reserve, config.retention.minFreeBytes, log.child('store'));
     // The evidence signing key exists from the first start, so its fingerprint can be published
     // (`mimamori keys show`) before the first export is ever needed.
@@ -122,8 +129,7 @@ export class Agent {
     // The dashboard's live screens see every message the alerts enqueue: a tee on the outbox.
     const live = new LiveBus(config.site, { atmLanguages: config.alerts.atmLanguages, log: log.child('live') });
     const outbox = live.tee(this.publisher!);
-    const alerts = new AlertDispatcher(config.site, outbox, config.alerts, log.child('alerts'));
-    this.alerts = alerts;
+    const alerts = this.alerts = services.add('alerts', new AlertDispatcher(config.site, outbox, config.alerts, log.child('alerts')));
     alerts.start();
     alerts.resumeAfterRestart(leftOpen);
     // Not awaited: with the broker down the subscription completes when it comes back, and the
@@ -133,28 +139,28 @@ export class Agent {
       const ack = this.store?.acks.forEvent(id).at(-1);
       if (ack) live.acknowledged(ack);
     };
-    this.acks = new AckListener(config.site, this.store, this.mqtt!, acked, log.child('acks'), { clockSkewMs: config.alerts.ackClockSkewSeconds * 1000, writes });
+    this.acks = services.add('acks', new AckListener(config.site, store, this.mqtt!, acked, log.child('acks'), { clockSkewMs: config.alerts.ackClockSkewSeconds * 1000, writes }));
     this.acks
       .start()
       .catch((err: unknown) => log.error('ack subscription failed', { err }));
     if (config.mqtt.homeAssistant.enabled) {
-      this.homeAssistant = new HomeAssistantDiscovery(
+      this.homeAssistant = services.add('home assistant', new HomeAssistantDiscovery(
         config.site, config.cameras.filter((c) => c.enabled), this.publisher!,
         { discoveryPrefix: config.mqtt.homeAssistant.discoveryPrefix, swVersion: readPackageVersion() },
         log.child('homeassistant'), this.mqtt!,
-      );
+      ));
       this.homeAssistant.start().catch((err: unknown) => log.error('home assistant subscription failed', { err }));
     }
     const homeAssistant = this.homeAssistant;
     // Retention: the index is made to match the recordings folder before any recorder writes.
-    this.retention = new RetentionCleaner(this.store, {
+    const retention = this.retention = new RetentionCleaner(store, {
       config: config.retention, log: log.child('retention'), site: config.site, outbox, ffprobePath: config.ffmpeg.ffprobePath,
       onStorageFull: (state) => this.pauseRecording(state.active), reserve,
     });
     // The sweep walks the recordings folder once: while the models load, and before any recorder starts.
-    const [swept, perception] = await Promise.allSettled([this.retention.sweep(), createPerception(config.perception, { log: log.child('inference'), onWorkerReady: options.onWorkerReady })]);
+    const [swept, perception] = await Promise.allSettled([retention.sweep(), createPerception(config.perception, { log: log.child('inference'), onWorkerReady: options.onWorkerReady })]);
     // Kept even when the sweep failed, so close() releases it.
-    if (perception.status === 'fulfilled') this.perception = perception.value;
+    if (perception.status === 'fulfilled') this.perception = services.add('inference', perception.value);
     if (swept.status === 'rejected') {
       if (classifyWriteFailure(swept.reason) === null) throw swept.reason;
       // A full or locked disk must not keep the alerts from starting; the next start sweeps again.
@@ -162,15 +168,15 @@ export class Agent {
     }
     if (perception.status === 'rejected') throw perception.reason;
     const analyzer = perception.value;
-    const sink = this.recorder = new EventRecorder(this.store, log.child('events'), (e) => {
+    const sink = this.recorder = new EventRecorder(store, log.child('events'), (e) => {
       alerts.handle(e);
       homeAssistant?.handle(e);
       options.onEvent?.(e);
     }, writes);
 
-    const supervision = this.supervision = new AnalysisSupervision({
+    const supervision = this.supervision = services.add('analysis supervision', new AnalysisSupervision({
       site: config.site, config: config.supervisor, pool: analyzer, outbox, log: log.child('analysis'),
-    });
+    }));
     for (const camera of config.cameras.filter((c) => c.enabled)) {
       const camLog = log.child('camera');
       const onStateChange = (change: StateChange): void => this.recordState(change, camLog);
@@ -182,15 +188,26 @@ export class Agent {
       source.start();
       recorder?.start();
     }
+    // Recorders are replaced while storage_full comes and goes: whichever run then are stopped,
+    // after the sources (so each pipeline sees its frames end and closes its open events).
+    services.defer('recorders', async () => {
+      await this.recordingChange;
+      await Promise.all(this.cameras.map((c) => c.recorder?.close()));
+    });
+    services.defer('camera sources', () => Promise.all(this.cameras.map((c) => c.source.close())).then(() => undefined));
 
-    this.retention.start();
-    this.healthTimer = setInterval(() => this.sampleHealth(), options.healthSampleMs ?? HEALTH_SAMPLE_MS);
-    this.healthTimer.unref();
-    this.exports = new ExportService({
+    // Added here, not where it was made (the sweep needs no stopping): so it stops before the
+    // cameras, and neither deletes nor pauses or resumes recorders while they stop.
+    services.add('retention', retention).start();
+    const healthTimer = setInterval(() => this.sampleHealth(), options.healthSampleMs ?? HEALTH_SAMPLE_MS);
+    healthTimer.unref();
+    services.defer('health sampler', () => clearInterval(healthTimer));
+    // Stopped after the API: running exports are aborted (ffmpeg killed, staging removed) before the store closes.
+    this.exports = services.add('exports', new ExportService({
       store: () => this.store!, site: config.site, ffmpegPath: () => locateFfmpeg(config.ffmpeg.ffmpegPath).path,
       cameras: () => config.cameras.map((c) => c.id), log: log.child('export'), ...EXPORT_LIMITS,
-    });
-    this.http = await startApi(config.http.host, config.http.port, {
+    }));
+    this.http = services.add('http', await startApi(config.http.host, config.http.port, {
       log: log.child('http'),
       site: config.site,
       status: () => this.status(),
@@ -215,7 +232,7 @@ export class Agent {
       writes,
       configuredCameras: config.cameras.map((c) => c.id),
       http: config.http,
-    });
+    }));
     // Last: under systemd this says READY=1, which should mean the API answers too.
     supervision.start();
     log.info('agent started', { site: config.site, cameras: this.cameras.length, dataDir, url: this.http.url });
@@ -327,7 +344,7 @@ export class Agent {
       const embedded = await startSiteBroker({
         config: this.config, dataDir: this.store!.dataDir, users: () => this.store!.users, httpUrl: () => this.url, log,
       });
-      this.broker = embedded.broker;
+      this.broker = this.services.add('mqtt broker', embedded.broker);
       ({ username, password } = embedded.agentLogin);
       log.info('embedded broker started', { url: this.broker.url, wsUrl: this.broker.wsUrl });
     } else if (mqtt.passwordFile) {
@@ -337,7 +354,7 @@ export class Agent {
         throw new Error(`mqtt.passwordFile: cannot read ${mqtt.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
       }
     }
-    this.mqtt = connectMqtt({
+    this.mqtt = this.services.add('mqtt connection', connectMqtt({
       url: mqtt.url ?? this.broker!.url,
       clientId: mqtt.clientId ?? `mimamori-${site}`,
       username,
@@ -345,10 +362,13 @@ export class Agent {
       tls: mqtt.tls,
       statusTopic: `mimamori/${site}/status`,
       log,
-    });
-    this.publisher = new OutboxPublisher(this.store!, this.mqtt, log, { writes: this.writes ?? undefined });
-    this.publisher.start();
-    this.pruner = new OutboxPruner(this.store!.outbox, log, { retentionMs: mqtt.outboxRetentionDays * DAY_MS });
+    }));
+    const publisher = this.publisher = this.services.add('outbox publisher', new OutboxPublisher(this.store!, this.mqtt, log, { writes: this.writes ?? undefined }));
+    // Stopping: the cameras' last event ends turned the relay off and resumed ATMs, so those get a
+    // moment to leave; whatever is not yet published stays in the outbox for the next start.
+    this.services.defer('outbox flush', () => publisher.flush(SHUTDOWN_FLUSH_MS).then(() => undefined));
+    publisher.start();
+    this.pruner = this.services.add('outbox pruner', new OutboxPruner(this.store!.outbox, log, { retentionMs: mqtt.outboxRetentionDays * DAY_MS }));
     this.pruner.start();
   }
 
@@ -390,36 +410,11 @@ export class Agent {
   }
 
   async close(): Promise<void> {
-    const log = this.options.log;
-    if (this.healthTimer) clearInterval(this.healthTimer);
-    // The cleaner first, so it neither deletes nor pauses or resumes recorders while they stop.
-    await this.retention?.close();
-    await this.recordingChange;
-    await this.http?.close();
-    // Running exports aborted (ffmpeg killed, staging removed) before the store closes under them.
-    await this.exports?.close();
-    // Writes a full disk or a lock keeps refusing must not hold the shutdown for ever.
-    const giveUp = setTimeout(() => this.writes?.close(), SHUTDOWN_WRITES_MS);
-    // Sources first so each pipeline sees its frames end and closes its open events.
-    await Promise.all(this.cameras.map((c) => c.source.close()));
-    await this.supervision?.close();
-    await Promise.all(this.cameras.map((c) => c.recorder?.close()));
-    this.alerts?.close();
-    this.acks?.close();
-    this.homeAssistant?.close();
-    this.pruner?.close();
-    // The cameras' last event ends turned the relay off and resumed ATMs: give those a moment to
-    // leave; whatever is not yet published stays in the outbox for the next start.
-    await this.publisher?.flush(SHUTDOWN_FLUSH_MS);
-    await this.publisher?.close();
-    await this.mqtt?.close();
-    await this.broker?.close();
-    await this.perception?.close();
-    clearTimeout(giveUp);
-    this.writes?.close();
-    this.store?.close();
+    this.writesDeadline ??= setTimeout(() => this.writes?.close(), SHUTDOWN_WRITES_MS);
+    await this.services.close();
+    clearTimeout(this.writesDeadline);
     this.cameras.length = 0;
-    log.info('agent stopped', { site: this.config.site });
+    this.options.log.info('agent stopped', { site: this.config.site });
   }
 
   /**
