@@ -112,4 +112,13 @@ describe('config defaults', () => {
     expect(parsed.perception.phone.head).toEqual({ model: 'phone-head', requireHandAtHead: true });
     expect(parsed.mqtt.embedded).toEqual({ ...FULL_DEFAULTS.mqtt.embedded, port: 0 });
   });
+
+  it('gives each parse its own nested defaults, so changing one config cannot change the next', () => {
+    const first = siteFileSchema.parse({ site: 'store-001' });
+    first.perception.detector.personThreshold = 0.9;
+    first.perception.phone.head.requireHandAtHead = true;
+    first.mqtt.embedded.allowedOrigins.push('https://x.example');
+    first.retention.events.preSeconds = 1;
+    expect(siteFileSchema.parse({ site: 'store-001' })).toEqual(FULL_DEFAULTS);
+  });
 });

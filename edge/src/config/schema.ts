@@ -37,7 +37,7 @@ export const phoneRuleSchema = z
           .describe('Never say "call" when every seen wrist is farther than farFromHead from the head. Off by default: it also drops phones cradled on the shoulder while both hands work the ATM, and wrists the pose model misplaces (14% of real calls in cross-validation)'),
       })
       .strict()
-      .default({ model: 'phone-head', requireHandAtHead: false })
+      .prefault({})
       .describe('The learned phone head (method: learned)'),
   })
   .strict()
@@ -70,16 +70,16 @@ export const detectorSchema = z
 
 export const perceptionSchema = z
   .object({
-    detector: detectorSchema.default(detectorSchema.parse({})),
-    pose: z.object({ model: z.string().min(1).default('movenet-lightning') }).strict().default({ model: 'movenet-lightning' }),
-    phone: phoneRuleSchema.default(phoneRuleSchema.parse({})),
+    detector: detectorSchema.prefault({}),
+    pose: z.object({ model: z.string().min(1).default('movenet-lightning') }).strict().prefault({}),
+    phone: phoneRuleSchema.prefault({}),
     closeUpFallback: z.boolean().default(true)
       .describe('When the detector finds nobody, look for one person filling the frame by pose alone (customers close to an ATM camera)'),
     maxPeople: z.int().min(1).max(50).default(6).describe('Pose is run on at most this many people per frame, largest first'),
     threads: z.int().min(1).max(64).default(1).describe('onnxruntime intra-op threads per worker'),
     workers: z.int().min(1).max(16).default(1).describe('Inference worker threads'),
     workerRespawn: respawnSchema('A crashed inference worker')
-      .default({ initialSeconds: 1, maxSeconds: 60 })
+      .prefault({})
       .describe('A worker that dies is started again after a wait that doubles while it keeps dying'),
   })
   .strict();
@@ -153,14 +153,14 @@ export const cameraSchema = z
         width: z.int().min(160).max(3840).default(640).describe('Analysis width in pixels; aspect kept'),
       })
       .strict()
-      .default({ fps: 5, width: 640 }),
+      .prefault({}),
     record: z
       .object({
         enabled: z.boolean().default(true),
         segmentSeconds: z.int().min(5).max(3600).default(60),
       })
       .strict()
-      .default({ enabled: true, segmentSeconds: 60 }),
+      .prefault({}),
     stallSeconds: z.number().positive().max(600).default(10).describe('No frame for this long counts as a stalled stream'),
     zones: z.array(zoneSchema).default([]),
   })
@@ -194,7 +194,7 @@ export const mqttSchema = z
           .describe('Web pages (origins) besides the agent\'s own dashboard whose logged-in users may use the WebSocket, e.g. https://mimamori.store.lan'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 1883, wsPort: 8083, allowedOrigins: [] }),
+      .prefault({}),
     outboxRetentionDays: z.number().positive().max(365).default(7)
       .describe('Published outbox messages older than this are deleted (hourly); unpublished ones never are'),
     homeAssistant: z
@@ -205,7 +205,7 @@ export const mqttSchema = z
           .default('homeassistant').describe('Home Assistant\'s discovery prefix (its MQTT integration setting)'),
       })
       .strict()
-      .default({ enabled: false, discoveryPrefix: 'homeassistant' }),
+      .prefault({}),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -237,7 +237,7 @@ export const alertsSchema = z
           .describe('Resume after this long whatever else happens, so a stuck or false detection cannot hold an ATM'),
       })
       .strict()
-      .default({ enabled: false, resumeOn: 'ack', maxSuspendSeconds: 300 }),
+      .prefault({}),
   })
   .strict();
 
@@ -260,7 +260,7 @@ export const retentionSchema = z
           .describe('Days every recorded segment is kept (default 14), or less when the disk budget needs the room'),
       })
       .strict()
-      .default({ days: 14 }),
+      .prefault({}),
     events: z
       .object({
         days: retentionDays.default(90)
@@ -271,11 +271,11 @@ export const retentionSchema = z
         behaviours: z
           .object({ phone_at_atm: behaviourRetentionSchema.optional(), emoney_lingering: behaviourRetentionSchema.optional() })
           .strict()
-          .default({})
+          .prefault({})
           .describe('Per-behaviour override of days, e.g. { phone_at_atm: { days: 180 } }'),
       })
       .strict()
-      .default({ days: 90, preSeconds: 30, postSeconds: 30, behaviours: {} }),
+      .prefault({}),
     maxDiskPercent: z.number().min(1).max(99).default(90)
       .describe('Keep the data directory\'s filesystem at most this full, in percent (default 90: room for the OS, the database and a day\'s recording)'),
     maxBytes: z.int().positive().optional()
@@ -319,7 +319,7 @@ export const httpSchema = z
     port: z.int().min(0).max(65535).default(8080),
     allowedOrigins: z.array(origin).default([])
       .describe('Origins besides the agent\'s own address allowed to send state-changing requests (e.g. a TLS proxy in front of it)'),
-    login: loginLimitsSchema.default(() => loginLimitsSchema.parse({})),
+    login: loginLimitsSchema.prefault({}),
   })
   .strict();
 
@@ -329,7 +329,7 @@ export const supervisorSchema = z
     analysisStallSeconds: z.number().positive().max(3600).default(30)
       .describe('A camera whose frames arrive but none is analysed for this long is stalled (analysis_stalled alarm)'),
     pipelineRestart: respawnSchema("A camera's analysis loop that ended while its camera still streams")
-      .default({ initialSeconds: 1, maxSeconds: 60 }),
+      .prefault({}),
     watchdog: z.boolean().default(true)
       .describe('Under systemd (NOTIFY_SOCKET set): READY=1 once analysing, WATCHDOG=1 only while no camera is stalled, STATUS= a summary'),
   })
@@ -345,13 +345,13 @@ const configShape = {
       ffprobePath: z.string().min(1).optional().describe('ffprobe binary; default FFPROBE_PATH, then PATH, then the npm package'),
     })
     .strict()
-    .default({}),
-  perception: perceptionSchema.default(perceptionSchema.parse({})),
-  mqtt: mqttSchema.default(() => mqttSchema.parse({})),
-  http: httpSchema.default(() => httpSchema.parse({})),
-  alerts: alertsSchema.default(() => alertsSchema.parse({})),
-  retention: retentionSchema.default(() => retentionSchema.parse({})),
-  supervisor: supervisorSchema.default(() => supervisorSchema.parse({})),
+    .prefault({}),
+  perception: perceptionSchema.prefault({}),
+  mqtt: mqttSchema.prefault({}),
+  http: httpSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
+  retention: retentionSchema.prefault({}),
+  supervisor: supervisorSchema.prefault({}),
   cameras: z.array(cameraSchema).default([]),
 };
 
