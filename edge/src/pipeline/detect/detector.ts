@@ -62,6 +62,7 @@ export interface DetectorThresholds {
   personThreshold: number;
   phoneCandidateThreshold: number;
   objectThreshold: number;
+  /** perception.detector.nmsIou; still called iouThreshold here because pipeline/analyze builds this object (rename both together). */
   iouThreshold: number;
   /** Detections kept per frame after NMS. */
   maxDetections: number;
@@ -134,7 +135,7 @@ const HEADS: Record<DecoderKind, HeadPlugin> = {
         labels: model.labels,
         minScores: minScoresForLabels(model.labels, scoreThresholds(thresholds)),
         topK: thresholds.maxDetections * 2,
-        iouThreshold: thresholds.iouThreshold,
+        nmsIou: thresholds.iouThreshold,
         maxDetections: thresholds.maxDetections,
       });
       return {
@@ -158,7 +159,7 @@ const HEADS: Record<DecoderKind, HeadPlugin> = {
       const decoder = new YoloDecoder({
         labels: model.labels,
         minScores: minScoresForLabels(model.labels, scoreThresholds(thresholds)),
-        iouThreshold: thresholds.iouThreshold,
+        nmsIou: thresholds.iouThreshold,
         maxDetections: thresholds.maxDetections,
       });
       return {
