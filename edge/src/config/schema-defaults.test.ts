@@ -4,6 +4,7 @@
  * once in the schema must not change what any site ends up running with.
  */
 import { describe, expect, it } from 'vitest';
+import { loadManifest } from '../../../models/src/index.js';
 import { agentConfigSchema, configSchema, siteFileSchema } from './schema.js';
 
 const FULL_DEFAULTS = {
@@ -120,5 +121,13 @@ describe('config defaults', () => {
     first.mqtt.embedded.allowedOrigins.push('https://x.example');
     first.retention.events.preSeconds = 1;
     expect(siteFileSchema.parse({ site: 'store-001' })).toEqual(FULL_DEFAULTS);
+  });
+
+  it('names default models that models/models.json ships, of the right kind', async () => {
+    const manifest = await loadManifest();
+    const { detector, pose, phone } = configSchema.parse({}).perception;
+    expect(manifest.models[detector.model]?.kind).toBe('detector');
+    expect(manifest.models[pose.model]?.kind).toBe('pose');
+    expect(manifest.fitted[phone.head.model]?.kind).toBe('phone-head');
   });
 });
