@@ -8,6 +8,7 @@
  * the device sent it once and will not send it again.
  */
 import { z } from 'zod';
+import { alertsSchema } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/rate-limited-log.js';
 import { WriteGuard } from '../store/write-guard.js';
@@ -26,7 +27,7 @@ const ackPayloadSchema = z
   .strict();
 
 /** Default of `alerts.ackClockSkewSeconds`: how far a device's clock may run ahead of the agent's. */
-export const DEFAULT_ACK_CLOCK_SKEW_MS = 120_000;
+export const DEFAULT_ACK_CLOCK_SKEW_MS = alertsSchema.shape.ackClockSkewSeconds.parse(undefined) * 1000;
 
 /**
  * Why an ack was refused by parseAck (the listener adds `retained` and `event`: no such event), as

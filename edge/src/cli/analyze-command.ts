@@ -2,20 +2,25 @@
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
 import { loadConfig, parseConfig } from '../config/load.js';
+import { cameraSchema, perceptionSchema } from '../config/schema.js';
 import { createPerception } from '../pipeline/analyze/perception.js';
 import { drawAnalysis } from '../pipeline/draw/analysis-overlay.js';
 import { MediaFileError, mediaFileFrames, type MediaFrame } from '../pipeline/source/media-file-frames.js';
 import type { Box, FrameAnalysis } from '../pipeline/types.js';
 
+/** A video is analysed as a camera with the default analysis settings would analyse it. */
+const ANALYSIS = cameraSchema.shape.analysis.parse(undefined);
+const THREADS = perceptionSchema.shape.threads.parse(undefined);
+
 const HELP = `usage: mimamori analyze <image-or-video...> [options]
 
   --json            one JSON object per analysed frame on stdout
-  --fps <n>         video sampling rate (default 5)
-  --width <n>       video analysis width in pixels (default 640)
+  --fps <n>         video sampling rate (default ${ANALYSIS.fps})
+  --width <n>       video analysis width in pixels (default ${ANALYSIS.width})
   --draw <out.png>  write each analysed frame with boxes, keypoints and phone state
                     (several frames: out-<file#>-<frame#>.png)
   --config <file>   take perception settings from a site config (YAML)
-  --threads <n>     onnxruntime threads (default from config: 1)`;
+  --threads <n>     onnxruntime threads (default: the config's perception.threads, else ${THREADS})`;
 
 /** The documented per-frame JSON line. Field order is part of the contract. */
 export interface AnalyzeJsonLine {
@@ -36,8 +41,8 @@ export async function runAnalyzeCommand(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
-        fps: { type: 'string', default: '5' },
-        width: { type: 'string', default: '640' },
+        fps: { type: 'string', default: String(ANALYSIS.fps) },
+        width: { type: 'string', default: String(ANALYSIS.width) },
         draw: { type: 'string' },
         config: { type: 'string' },
         threads: { type: 'string' },

@@ -140,7 +140,7 @@ describe('what a site file must have', () => {
       for (const use of ['site', 'agent'] as const) {
         const err = await refusal(loadConfig(file, use));
         expect(err.problems).toEqual(['the file is empty']);
-        expect(err.message).toBe(`${file}: invalid config\n  the file is empty\nThe smallest site file (every other key has a default; see README.md "Configuration"):\n${SMALLEST_SITE_FILE.replace(/^/gm, '  ')}`);
+        expect(err.message).toBe(`${file}: invalid config\n  the file is empty\nThe smallest site file (every other key has a default; see docs/configuration.md):\n${SMALLEST_SITE_FILE.replace(/^/gm, '  ')}`);
       }
     }
   });

@@ -25,7 +25,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SMALLEST_HINT = `The smallest site file (every other key has a default; see README.md "Configuration"):\n${SMALLEST_SITE_FILE.replace(/^/gm, '  ')}`;
+const SMALLEST_HINT = `The smallest site file (every other key has a default; see docs/configuration.md):\n${SMALLEST_SITE_FILE.replace(/^/gm, '  ')}`;
 
 /** `cameras[1].zones[0].polygon` from zod's path array. */
 export function formatPath(path: readonly PropertyKey[]): string {

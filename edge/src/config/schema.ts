@@ -14,7 +14,7 @@ export const phoneRuleSchema = z
     nearHead: z.number().positive().default(0.6)
       .describe('A wrist this close to the head (head sizes) counts fully towards a call'),
     farFromHead: z.number().positive().default(2.2)
-      .describe('A wrist farther than this from the head (head sizes) counts nothing towards a call'),
+      .describe('A wrist farther than this from the head (head sizes) counts nothing towards a call; must be greater than nearHead'),
     phoneHeadRadius: z.number().positive().default(1.5)
       .describe('A phone box within this many head sizes of the head is at the head'),
     phoneHandRadius: z.number().positive().default(1.2)
@@ -37,7 +37,7 @@ export const phoneRuleSchema = z
           .describe('Never say "call" when every seen wrist is farther than farFromHead from the head. Off by default: it also drops phones cradled on the shoulder while both hands work the ATM, and wrists the pose model misplaces (14% of real calls in cross-validation)'),
       })
       .strict()
-      .default({ model: 'phone-head', requireHandAtHead: false })
+      .prefault({})
       .describe('The learned phone head (method: learned)'),
   })
   .strict()
@@ -51,7 +51,7 @@ export const detectorSchema = z
       .describe('Output decoder; required for your own .onnx file (YOLOv8/YOLO11 layout [1, 4+C, N] is "yolo")'),
     labels: z.array(z.string().min(1)).min(1).optional()
       .describe('Class names in output order, for your own .onnx file; must include "person"'),
-    inputSize: z.int().min(32).max(4096).optional().describe('Square input size of your own .onnx file'),
+    inputSize: z.int().min(32).max(4096).optional().describe('Square input size of your own .onnx file; required for one'),
     inputName: z.string().min(1).default('images').describe('Input tensor name of your own .onnx file (Ultralytics exports use "images")'),
     personThreshold: score.default(0.4).describe('Minimum score of a person box'),
     objectThreshold: score.default(0.3).describe('Minimum score of other objects reported in output'),
@@ -70,16 +70,21 @@ export const detectorSchema = z
 
 export const perceptionSchema = z
   .object({
-    detector: detectorSchema.default(detectorSchema.parse({})),
-    pose: z.object({ model: z.string().min(1).default('movenet-lightning') }).strict().default({ model: 'movenet-lightning' }),
-    phone: phoneRuleSchema.default(phoneRuleSchema.parse({})),
+    detector: detectorSchema.prefault({}).describe('The object detector that finds people and phones in each frame'),
+    pose: z
+      .object({ model: z.string().min(1).default('movenet-lightning').describe('A pose model name from models/models.json') })
+      .strict()
+      .prefault({})
+      .describe('The pose model run on the largest people of each frame'),
+    phone: phoneRuleSchema.prefault({})
+      .describe('Whether each person is on a call, handling a phone, or neither: the geometry rule\'s settings, then the learned head\'s'),
     closeUpFallback: z.boolean().default(true)
       .describe('When the detector finds nobody, look for one person filling the frame by pose alone (customers close to an ATM camera)'),
     maxPeople: z.int().min(1).max(50).default(6).describe('Pose is run on at most this many people per frame, largest first'),
     threads: z.int().min(1).max(64).default(1).describe('onnxruntime intra-op threads per inference process'),
     workers: z.int().min(1).max(16).default(1).describe('Inference processes, each with its own onnxruntime sessions'),
     workerRespawn: respawnSchema('A crashed inference worker')
-      .default({ initialSeconds: 1, maxSeconds: 60 })
+      .prefault({})
       .describe('A worker that dies is started again after a wait that doubles while it keeps dying'),
   })
   .strict();
@@ -89,7 +94,7 @@ function respawnSchema(what: string) {
   return z
     .object({
       initialSeconds: z.number().positive().max(600).default(1).describe(`${what} is started again after this long the first time`),
-      maxSeconds: z.number().positive().max(3600).default(60).describe('The wait doubles per failure up to this'),
+      maxSeconds: z.number().positive().max(3600).default(60).describe('The wait doubles per failure up to this; at least initialSeconds'),
     })
     .strict()
     .refine((r) => r.maxSeconds >= r.initialSeconds, { message: 'maxSeconds must be at least initialSeconds', path: ['maxSeconds'] });
@@ -121,7 +126,7 @@ export const ZONE_KINDS = ['atm', 'emoney_rack', 'register', 'entrance'] as cons
 
 export const zoneSchema = z
   .object({
-    id,
+    id: id.describe('Names the zone in events; unique within its camera'),
     kind: z.enum(ZONE_KINDS).describe('atm: space in front of an ATM; emoney_rack: prepaid/e-money card shelf'),
     polygon: z.array(point).min(3, 'needs at least 3 points').max(MAX_CHECKED_POINTS, `at most ${MAX_CHECKED_POINTS} points`)
       .superRefine((points, ctx) => {
@@ -129,7 +134,7 @@ export const zoneSchema = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .describe('Corners in normalised coordinates [x, y], 0..1 of the frame, in order around the zone: each once, edges not crossing'),
-    atmId: id.optional().describe('ATM this zone is in front of (atm zones): names its warning topic and display'),
+    atmId: id.optional().describe('ATM this zone is in front of: names its warning topic and display; required for an atm zone'),
     membership: z.enum(['foot', 'overlap']).default('foot')
       .describe('A person is in the zone by the bottom-centre of their box (foot), or by box overlap'),
     minOverlap: unit.default(0.3).describe('With membership "overlap": share of the person box inside the zone'),
@@ -143,26 +148,28 @@ export const zoneSchema = z
 
 export const cameraSchema = z
   .object({
-    id,
+    id: id.describe('Names the camera in events, recordings and MQTT topics; unique in the site'),
     source: z.string().min(1).describe('rtsp://, http(s)://, file:// or a path, or a V4L2 device /dev/videoN'),
     loop: z.boolean().default(false).describe('Loop a file source (demos); without it the camera ends with the file'),
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(true).describe('A disabled camera is neither analysed nor recorded, and not offered to Home Assistant'),
     analysis: z
       .object({
         fps: z.number().positive().max(30).default(5).describe('Frames analysed per second'),
         width: z.int().min(160).max(3840).default(640).describe('Analysis width in pixels; aspect kept'),
       })
       .strict()
-      .default({ fps: 5, width: 640 }),
+      .prefault({})
+      .describe('How the camera\'s frames are sampled for analysis'),
     record: z
       .object({
-        enabled: z.boolean().default(true),
-        segmentSeconds: z.int().min(5).max(3600).default(60),
+        enabled: z.boolean().default(true).describe('Record the camera\'s stream to disk, in segments'),
+        segmentSeconds: z.int().min(5).max(3600).default(60).describe('Seconds of one recorded segment file'),
       })
       .strict()
-      .default({ enabled: true, segmentSeconds: 60 }),
+      .prefault({})
+      .describe('Continuous recording of the camera\'s stream'),
     stallSeconds: z.number().positive().max(600).default(10).describe('No frame for this long counts as a stalled stream'),
-    zones: z.array(zoneSchema).default([]),
+    zones: z.array(zoneSchema).default([]).describe('Areas of the frame the behaviours watch, e.g. the space in front of an ATM'),
   })
   .strict()
   .superRefine((c, ctx) => reportDuplicateIds(c.zones, 'zones', 'zone', ctx), EVEN_WITH_OTHER_ISSUES);
@@ -171,30 +178,33 @@ export const mqttSchema = z
   .object({
     url: z.string().regex(/^(mqtts?|wss?):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://').optional()
       .describe('External broker (mosquitto is the reference); omitted → the embedded broker'),
-    username: z.string().min(1).optional(),
-    password: z.string().min(1).optional().describe('Prefer passwordFile: a config file is often readable by more people'),
+    username: z.string().min(1).optional().describe('User name on the external broker'),
+    password: z.string().min(1).optional().describe('Password on the external broker; give this or passwordFile, not both. Prefer passwordFile: a config file is often readable by more people'),
     passwordFile: z.string().min(1).optional().describe('File holding the MQTT password (first line)'),
     clientId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional().describe('Default mimamori-<site>'),
     tls: z
       .object({
         ca: z.string().min(1).optional().describe('CA certificate file (PEM) for mqtts:// or wss://'),
-        cert: z.string().min(1).optional().describe('Client certificate file (PEM)'),
+        cert: z.string().min(1).optional().describe('Client certificate file (PEM); needs key'),
         key: z.string().min(1).optional().describe('Client key file (PEM)'),
-        rejectUnauthorized: z.boolean().default(true),
+        rejectUnauthorized: z.boolean().default(true)
+          .describe('Refuse a broker whose certificate does not verify against ca (or the system\'s CAs without one)'),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('TLS to the external broker'),
     embedded: z
       .object({
-        host: z.string().min(1).default('127.0.0.1'),
-        port: z.int().min(0).max(65535).default(1883),
+        host: z.string().min(1).default('127.0.0.1').describe('Address the embedded broker listens on'),
+        port: z.int().min(0).max(65535).default(1883).describe('MQTT port of the embedded broker; 0: any free port'),
         wsPort: z.int().min(0).max(65535).default(8083).describe('MQTT over WebSocket for the dashboard'),
         allowedOrigins: z.array(z.url().refine((u) => new URL(u).origin === u.replace(/\/$/, ''), 'an origin only: scheme://host[:port], no path'))
           .default([])
           .describe('Web pages (origins) besides the agent\'s own dashboard whose logged-in users may use the WebSocket, e.g. https://mimamori.store.lan'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 1883, wsPort: 8083, allowedOrigins: [] }),
+      .prefault({})
+      .describe('The broker the agent runs itself when mqtt.url is not set'),
     outboxRetentionDays: z.number().positive().max(365).default(7)
       .describe('Published outbox messages older than this are deleted (hourly); unpublished ones never are'),
     homeAssistant: z
@@ -205,7 +215,8 @@ export const mqttSchema = z
           .default('homeassistant').describe('Home Assistant\'s discovery prefix (its MQTT integration setting)'),
       })
       .strict()
-      .default({ enabled: false, discoveryPrefix: 'homeassistant' }),
+      .prefault({})
+      .describe('Home Assistant MQTT discovery (docs/mqtt.md)'),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -237,7 +248,8 @@ export const alertsSchema = z
           .describe('Resume after this long whatever else happens, so a stuck or false detection cannot hold an ATM'),
       })
       .strict()
-      .default({ enabled: false, resumeOn: 'ack', maxSuspendSeconds: 300 }),
+      .prefault({})
+      .describe('Advice to the bank\'s ATM controller to hold a transaction during a call (docs/mqtt.md)'),
   })
   .strict();
 
@@ -257,35 +269,40 @@ export const retentionSchema = z
     continuous: z
       .object({
         days: retentionDays.default(14)
-          .describe('Days every recorded segment is kept (default 14), or less when the disk budget needs the room'),
+          .describe('Days every recorded segment is kept, or less when the disk budget needs the room'),
       })
       .strict()
-      .default({ days: 14 }),
+      .prefault({})
+      .describe('All recorded footage'),
     events: z
       .object({
         days: retentionDays.default(90)
-          .describe('Days footage around an event is kept after the event ends (default 90); open events keep theirs'),
+          .describe('Days footage around an event is kept after the event ends; open events keep theirs'),
         preSeconds: z.number().min(0).max(3600).default(30)
-          .describe('Footage kept before an event (before its zone entry when that is earlier), default 30 s'),
-        postSeconds: z.number().min(0).max(3600).default(30).describe('Footage kept after an event ends, default 30 s'),
+          .describe('Seconds of footage kept before an event (before its zone entry when that is earlier)'),
+        postSeconds: z.number().min(0).max(3600).default(30).describe('Seconds of footage kept after an event ends'),
         behaviours: z
-          .object({ phone_at_atm: behaviourRetentionSchema.optional(), emoney_lingering: behaviourRetentionSchema.optional() })
+          .object({
+            phone_at_atm: behaviourRetentionSchema.optional().describe('Footage of phone_at_atm events'),
+            emoney_lingering: behaviourRetentionSchema.optional().describe('Footage of emoney_lingering events'),
+          })
           .strict()
-          .default({})
+          .prefault({})
           .describe('Per-behaviour override of days, e.g. { phone_at_atm: { days: 180 } }'),
       })
       .strict()
-      .default({ days: 90, preSeconds: 30, postSeconds: 30, behaviours: {} }),
+      .prefault({})
+      .describe('Footage around events, kept longer than the continuous tier'),
     maxDiskPercent: z.number().min(1).max(99).default(90)
-      .describe('Keep the data directory\'s filesystem at most this full, in percent (default 90: room for the OS, the database and a day\'s recording)'),
+      .describe('Keep the data directory\'s filesystem at most this full, in percent (the default leaves room for the OS, the database and a day\'s recording)'),
     maxBytes: z.int().positive().optional()
       .describe('Also keep the recorded segments (by the index) at most this many bytes; unset: only maxDiskPercent applies'),
     intervalMinutes: z.number().min(1).max(1440).default(10)
-      .describe('How often the cleaner runs (default 10 minutes; every minute while storage is full)'),
+      .describe('Minutes between cleaner runs (every minute while storage is full)'),
     minFreeBytes: z.int().min(0).default(256 * 1024 * 1024)
-      .describe('Keep at least this much free on the data filesystem (default 256 MiB); less raises storage_full and pauses recording'),
+      .describe('Keep at least this many bytes free on the data filesystem; less raises storage_full and pauses recording'),
     reserveBytes: z.int().min(0).max(1024 * 1024 * 1024).default(8 * 1024 * 1024)
-      .describe('Room held back in <dataDir>/.reserve (default 8 MiB) and given back so events, acks and alerts still commit on a full disk; 0: none'),
+      .describe('Bytes held back in <dataDir>/.reserve and given back so events, acks and alerts still commit on a full disk; 0: none'),
   })
   .strict();
 
@@ -308,18 +325,18 @@ export const loginLimitsSchema = z
     lockoutSeconds: z.int().min(1).max(3600).default(30)
       .describe('The first wait; it doubles with each further wrong login'),
     maxLockoutSeconds: z.int().min(1).max(86_400).default(900)
-      .describe('The longest wait; after this long without a wrong login, the count starts again'),
+      .describe('The longest wait, at least lockoutSeconds; after this long without a wrong login, the count starts again'),
   })
   .strict()
   .refine((l) => l.maxLockoutSeconds >= l.lockoutSeconds, { message: 'must be at least lockoutSeconds', path: ['maxLockoutSeconds'] });
 
 export const httpSchema = z
   .object({
-    host: z.string().min(1).default('127.0.0.1'),
-    port: z.int().min(0).max(65535).default(8080),
+    host: z.string().min(1).default('127.0.0.1').describe('Address the API and dashboard listen on'),
+    port: z.int().min(0).max(65535).default(8080).describe('Port of the API and dashboard; 0: any free port'),
     allowedOrigins: z.array(origin).default([])
       .describe('Origins besides the agent\'s own address allowed to send state-changing requests (e.g. a TLS proxy in front of it)'),
-    login: loginLimitsSchema.default(() => loginLimitsSchema.parse({})),
+    login: loginLimitsSchema.prefault({}).describe('Waits after wrong logins, against password guessing'),
   })
   .strict();
 
@@ -329,15 +346,18 @@ export const supervisorSchema = z
     analysisStallSeconds: z.number().positive().max(3600).default(30)
       .describe('A camera whose frames arrive but none is analysed for this long is stalled (analysis_stalled alarm)'),
     pipelineRestart: respawnSchema("A camera's analysis loop that ended while its camera still streams")
-      .default({ initialSeconds: 1, maxSeconds: 60 }),
+      .prefault({})
+      .describe('A camera\'s analysis loop that ends is started again after a wait that doubles while it keeps ending'),
     watchdog: z.boolean().default(true)
       .describe('Under systemd (NOTIFY_SOCKET set): READY=1 once analysing, WATCHDOG=1 only while no camera is stalled, STATUS= a summary'),
   })
   .strict();
 
+const SITE = 'The store\'s id: names its MQTT topics, broker users and evidence bundles, so each store on one broker needs its own';
+
 const configShape = {
   version: z.literal(1).default(1).describe('Config format version'),
-  site: id.default('site'),
+  site: id.default('site').describe(SITE),
   dataDir: z.string().min(1).default('./data').describe('Database, snapshots, recordings and keys; relative to the working directory'),
   ffmpeg: z
     .object({
@@ -345,14 +365,16 @@ const configShape = {
       ffprobePath: z.string().min(1).optional().describe('ffprobe binary; default FFPROBE_PATH, then PATH, then the npm package'),
     })
     .strict()
-    .default({}),
-  perception: perceptionSchema.default(perceptionSchema.parse({})),
-  mqtt: mqttSchema.default(() => mqttSchema.parse({})),
-  http: httpSchema.default(() => httpSchema.parse({})),
-  alerts: alertsSchema.default(() => alertsSchema.parse({})),
-  retention: retentionSchema.default(() => retentionSchema.parse({})),
-  supervisor: supervisorSchema.default(() => supervisorSchema.parse({})),
-  cameras: z.array(cameraSchema).default([]),
+    .prefault({})
+    .describe('The ffmpeg and ffprobe binaries that read cameras and video files and write recordings'),
+  perception: perceptionSchema.prefault({})
+    .describe('What the agent sees in a frame: people, their pose, and whether each is on a phone; shared by every camera'),
+  mqtt: mqttSchema.prefault({}).describe('The MQTT broker that carries ATM warnings, clerk alerts and acks (topics: docs/mqtt.md)'),
+  http: httpSchema.prefault({}).describe('The local API and dashboard'),
+  alerts: alertsSchema.prefault({}).describe('What an event makes happen: ATM warnings, clerk alerts, the ATM interlock'),
+  retention: retentionSchema.prefault({}).describe('How long footage is kept, and the disk budget it is kept within'),
+  supervisor: supervisorSchema.prefault({}).describe('Keeping each camera\'s analysis running, and saying when it is not'),
+  cameras: z.array(cameraSchema).default([]).describe('The cameras to analyse and record; mimamori run needs at least one'),
 };
 
 function configObject<S extends z.ZodRawShape>(shape: S) {
@@ -375,7 +397,8 @@ const missing = (what: string) => (issue: { input: unknown }): string | undefine
 export const siteFileSchema = configObject({
   ...configShape,
   site: z.string({ error: missing('the store\'s id, e.g. "site: store-001" (it names MQTT topics and files)') })
-    .regex(ID_PATTERN, ID_RULE),
+    .regex(ID_PATTERN, ID_RULE)
+    .describe(SITE),
 });
 
 /**

@@ -37,7 +37,8 @@ export async function listVideos(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((n) => VIDEO.test(n)).sort().map((n) => join(dir, n));
 }
 
-export async function videoEvents(file: string, perception: AnalyzerPool, fps = 5, width = 640): Promise<VideoResult> {
+/** `fps` and `width` default to a camera's analysis defaults, so eval sees what a camera would. */
+export async function videoEvents(file: string, perception: AnalyzerPool, fps?: number, width?: number): Promise<VideoResult> {
   const camera = parseConfig({
     cameras: [{ id: 'eval', source: file, zones: [{ id: 'atm', kind: 'atm', atmId: 'atm1', polygon: [[0, 0], [1, 0], [1, 1], [0, 1]] }] }],
   }).cameras[0];
@@ -47,8 +48,9 @@ export async function videoEvents(file: string, perception: AnalyzerPool, fps = 
   const pipeline = new CameraPipeline(camera, { perception, sink, log: createLogger('eval', { level: 'error' }) });
   const start = Date.UTC(2026, 0, 1);
   let lastPts = 0;
+  const sampling = { fps: fps ?? camera.analysis.fps, videoWidth: width ?? camera.analysis.width };
   async function* frames() {
-    for await (const f of mediaFileFrames(file, { fps, videoWidth: width })) {
+    for await (const f of mediaFileFrames(file, sampling)) {
       lastPts = f.ptsMs;
       yield { ...f.frame, ptsMs: f.ptsMs, atMs: start + f.ptsMs, seq: f.index };
     }

@@ -1,16 +1,17 @@
 /**
  * Keeps the outbox from growing without end: published messages older than the retention are
  * deleted, at start and then every hour. A message still pending is never deleted, however old:
- * it is what an outage left to deliver. A week of published messages is kept by default so that
- * "did the alert for event X leave the device, and when?" can still be answered from the table.
+ * it is what an outage left to deliver. Published messages are kept for mqtt.outboxRetentionDays so
+ * that "did the alert for event X leave the device, and when?" can still be answered from the table.
  */
+import { mqttSchema } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { OutboxRepository } from '../store/store.js';
 
 export const DAY_MS = 86_400_000;
 
 export interface OutboxPrunerOptions {
-  /** Published messages older than this are deleted (default 7 days). */
+  /** Published messages older than this are deleted (default: mqtt.outboxRetentionDays's). */
   readonly retentionMs?: number;
   /** How often to prune (default 1 hour). */
   readonly intervalMs?: number;
@@ -30,7 +31,7 @@ export class OutboxPruner {
   constructor(outbox: Pick<OutboxRepository, 'prune'>, log: Logger, options: OutboxPrunerOptions = {}) {
     this.#outbox = outbox;
     this.#log = log;
-    this.#retentionMs = options.retentionMs ?? 7 * DAY_MS;
+    this.#retentionMs = options.retentionMs ?? mqttSchema.shape.outboxRetentionDays.parse(undefined) * DAY_MS;
     this.#intervalMs = options.intervalMs ?? 3_600_000;
     this.#now = options.now ?? Date.now;
     if (!(this.#retentionMs > 0)) throw new RangeError(`outbox pruner: retentionMs must be > 0, got ${this.#retentionMs}`);

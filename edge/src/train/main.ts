@@ -20,7 +20,8 @@ import { DEFAULT_COMPOSITION, type Composition } from './operating-point.js';
 import { trainPhoneHead, writeHead } from './train-phone-head.js';
 import { TRAIN_CLASSES } from './training-set.js';
 
-const DEFAULT_HEAD = 'phone-head';
+/** The head the agent loads by default is the one this writes and pins. */
+const DEFAULT_HEAD = parseConfig({}).perception.phone.head.model;
 
 function numbers(text: string, what: string): number[] {
   const v = text.split(',').map((t) => Number(t.trim()));
@@ -72,11 +73,13 @@ async function main(): Promise<number> {
 
   // Not the fitted head: refitting must work even when the committed head is stale or damaged.
   const prepared = await ensureModels({ fitted: false });
-  const detectorSha = prepared.centernet?.sha256;
-  const poseSha = prepared['movenet-lightning']?.sha256;
-  if (!detectorSha || !poseSha) throw new Error('models.json lost centernet or movenet-lightning');
   // The agent's own perception settings (rule method: the head being fitted must not decide anything).
   const config = parseConfig({ perception: { workers: Number(values.workers), phone: { method: 'rule' } } });
+  // The head is fitted on the features of the default detector and pose model: its card pins their hashes.
+  const { detector, pose } = config.perception;
+  const detectorSha = prepared[detector.model]?.sha256;
+  const poseSha = prepared[pose.model]?.sha256;
+  if (!detectorSha || !poseSha) throw new Error(`models.json lost ${detector.model} or ${pose.model}`);
   const poolOptions = await analyzerOptionsFromConfig(config.perception);
   const pool = await startAnalyzerPool(poolOptions);
   try {

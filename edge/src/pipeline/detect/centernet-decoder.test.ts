@@ -31,7 +31,7 @@ function decoder(topK = 100): CenterNetDecoder {
     labels: LABELS,
     minScores: minScoresForLabels(LABELS, { person: 0.4, phoneCandidate: 0.1, object: 0.3 }),
     topK,
-    iouThreshold: 0.5,
+    nmsIou: 0.5,
     maxDetections: 50,
   });
 }
@@ -118,7 +118,7 @@ describe('CenterNetDecoder', () => {
       labels: LABELS,
       minScores: new Float32Array([0.4, 0.3, 0.1]),
       topK: 1000,
-      iouThreshold: 0.5,
+      nmsIou: 0.5,
       maxDetections: 1000,
     });
     const first = many.decode(h.heatmap, h.wh, { height: GH, width: GW }, identity);

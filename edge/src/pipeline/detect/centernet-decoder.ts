@@ -16,7 +16,7 @@ export interface CenterNetDecoderOptions {
   minScores: Float32Array;
   /** Peaks kept (best first) before NMS. */
   topK: number;
-  iouThreshold: number;
+  nmsIou: number;
   maxDetections: number;
 }
 
@@ -77,7 +77,7 @@ export class CenterNetDecoder {
       if (box === null) continue;
       detections.push({ label: this.options.labels[classId] as string, classId, box, score: this.candidateScore[slot] as number });
     }
-    return nms(detections, this.options.iouThreshold, this.options.maxDetections);
+    return nms(detections, this.options.nmsIou, this.options.maxDetections);
   }
 
   /** 3×3 local maxima at or above their class's minimum score; returns how many were found. */

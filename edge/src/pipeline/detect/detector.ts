@@ -4,6 +4,7 @@
  * own YOLOv8/YOLO11 ONNX export with its label list.
  */
 import * as ort from 'onnxruntime-node';
+import { detectorSchema } from '../../config/schema.js';
 import type { Detection, RgbFrame, StageTimings } from '../types.js';
 import { FrameResampler, fitRegion, type Layout, type ResizeMode } from '../image/resample.js';
 import type { InputGeometry } from './box-mapping.js';
@@ -61,18 +62,20 @@ export interface DetectorThresholds {
   personThreshold: number;
   phoneCandidateThreshold: number;
   objectThreshold: number;
+  /** perception.detector.nmsIou; still called iouThreshold here because pipeline/analyze builds this object (rename both together). */
   iouThreshold: number;
   /** Detections kept per frame after NMS. */
   maxDetections: number;
 }
 
-export const DEFAULT_DETECTOR_THRESHOLDS: DetectorThresholds = {
-  personThreshold: 0.4,
-  phoneCandidateThreshold: 0.1,
-  objectThreshold: 0.3,
-  iouThreshold: 0.5,
-  maxDetections: 100,
-};
+/** Detections kept per frame after NMS (not a config key). */
+export const MAX_DETECTIONS = 100;
+
+/** The thresholds as the config schema's defaults give them (the one place they are written down). */
+export const DEFAULT_DETECTOR_THRESHOLDS: DetectorThresholds = (() => {
+  const { personThreshold, phoneCandidateThreshold, objectThreshold, nmsIou } = detectorSchema.parse({});
+  return { personThreshold, phoneCandidateThreshold, objectThreshold, iouThreshold: nmsIou, maxDetections: MAX_DETECTIONS };
+})();
 
 export interface Detector {
   readonly model: DetectorModelOptions;
@@ -132,7 +135,7 @@ const HEADS: Record<DecoderKind, HeadPlugin> = {
         labels: model.labels,
         minScores: minScoresForLabels(model.labels, scoreThresholds(thresholds)),
         topK: thresholds.maxDetections * 2,
-        iouThreshold: thresholds.iouThreshold,
+        nmsIou: thresholds.iouThreshold,
         maxDetections: thresholds.maxDetections,
       });
       return {
@@ -156,7 +159,7 @@ const HEADS: Record<DecoderKind, HeadPlugin> = {
       const decoder = new YoloDecoder({
         labels: model.labels,
         minScores: minScoresForLabels(model.labels, scoreThresholds(thresholds)),
-        iouThreshold: thresholds.iouThreshold,
+        nmsIou: thresholds.iouThreshold,
         maxDetections: thresholds.maxDetections,
       });
       return {

@@ -15,14 +15,14 @@ export function iou(a: Box, b: Box): number {
  * Keeps the highest-scoring detection of each overlapping group of the same class.
  * Returns the kept detections by descending score, at most maxDetections of them.
  */
-export function nms(detections: readonly Detection[], iouThreshold: number, maxDetections = Infinity): Detection[] {
+export function nms(detections: readonly Detection[], nmsIou: number, maxDetections = Infinity): Detection[] {
   const sorted = [...detections].sort((a, b) => b.score - a.score);
   const kept: Detection[] = [];
   for (const candidate of sorted) {
     if (kept.length >= maxDetections) break;
     let suppressed = false;
     for (const k of kept) {
-      if (k.classId === candidate.classId && iou(k.box, candidate.box) > iouThreshold) {
+      if (k.classId === candidate.classId && iou(k.box, candidate.box) > nmsIou) {
         suppressed = true;
         break;
       }

@@ -7,7 +7,7 @@ const LABELS = ['person', 'cell phone'];
 const decoder = new YoloDecoder({
   labels: LABELS,
   minScores: minScoresForLabels(LABELS, { person: 0.4, phoneCandidate: 0.1, object: 0.3 }),
-  iouThreshold: 0.5,
+  nmsIou: 0.5,
   maxDetections: 10,
 });
 const identity: InputGeometry = { inputWidth: 64, inputHeight: 64, region: { x: 0, y: 0, width: 64, height: 64 }, frameWidth: 64, frameHeight: 64 };

@@ -12,7 +12,7 @@ export interface YoloDecoderOptions {
   labels: readonly string[];
   /** Minimum score per class, indexed like labels. */
   minScores: Float32Array;
-  iouThreshold: number;
+  nmsIou: number;
   maxDetections: number;
 }
 
@@ -77,6 +77,6 @@ export class YoloDecoder {
       if (box === null) continue;
       detections.push({ label: this.options.labels[best] as string, classId: best, box, score: bestScore });
     }
-    return nms(detections, this.options.iouThreshold, this.options.maxDetections);
+    return nms(detections, this.options.nmsIou, this.options.maxDetections);
   }
 }

@@ -3,7 +3,11 @@
  * objects. Rendered as SVG composited by sharp, so no canvas dependency is needed on the edge box.
  */
 import sharp from 'sharp';
+import { phoneRuleSchema } from '../../config/schema.js';
 import type { FrameAnalysis, Keypoint, KeypointName, PhoneState, RgbFrame } from '../types.js';
+
+/** Keypoints the phone rule ignores are not drawn either (its default, perception.phone.minKeypointScore). */
+const DEFAULT_MIN_KEYPOINT_SCORE = phoneRuleSchema.shape.minKeypointScore.parse(undefined);
 
 export const STATE_COLOUR: Record<PhoneState, string> = { call: '#ff2d2d', hand: '#ffb000', none: '#2dd4ff' };
 
@@ -20,7 +24,7 @@ export const escapeXml = (s: string): string =>
 const f1 = (v: number): string => v.toFixed(1);
 
 /** SVG of the analysis in the frame's pixel space (analysis coordinates scaled by `scale`). */
-export function analysisSvg(analysis: FrameAnalysis, width: number, height: number, minKeypointScore = 0.2): string {
+export function analysisSvg(analysis: FrameAnalysis, width: number, height: number, minKeypointScore = DEFAULT_MIN_KEYPOINT_SCORE): string {
   const stroke = Math.max(2, Math.round(width / 320));
   const font = Math.max(12, Math.round(width / 45));
   const parts: string[] = [];
