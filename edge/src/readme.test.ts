@@ -11,11 +11,6 @@ import { describe, expect, it } from 'vitest';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/**
- * Link targets allowed not to exist yet. docs/configuration.md is generated from the config schema
- * on the config branch (`npm run docs:config`); drop it from this list once that branch is merged.
- */
-const ALLOW_MISSING: readonly string[] = ['docs/configuration.md'];
 
 const DOC_FILES = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 
@@ -51,7 +46,7 @@ export function headingAnchors(markdown: string): Set<string> {
 }
 
 /** Each broken relative link of one markdown file, as "file:line: target: why". */
-export function brokenLinks(repoPath: string, markdown: string, allowMissing: readonly string[]): string[] {
+export function brokenLinks(repoPath: string, markdown: string): string[] {
   const problems: string[] = [];
   const lines = withoutCodeBlocks(markdown).split('\n');
   lines.forEach((line, i) => {
@@ -67,7 +62,7 @@ export function brokenLinks(repoPath: string, markdown: string, allowMissing: re
         continue;
       }
       if (!existsSync(target)) {
-        if (!allowMissing.includes(targetRel)) problems.push(`${where}: ${targetRel} does not exist`);
+        problems.push(`${where}: ${targetRel} does not exist`);
         continue;
       }
       if (fragment === undefined || !target.endsWith('.md') || !statSync(target).isFile()) continue;
@@ -119,12 +114,12 @@ describe('README.md and docs/', () => {
 
   it('every relative link and anchor in README.md and docs/*.md exists', () => {
     expect(DOC_FILES).toContain('docs/mqtt.md');
-    expect(DOC_FILES.flatMap((f) => brokenLinks(f, read(f), ALLOW_MISSING))).toEqual([]);
+    expect(DOC_FILES.flatMap((f) => brokenLinks(f, read(f)))).toEqual([]);
   });
 
   it('the link check reports a missing file, a missing heading and an outside path', () => {
     const text = '[a](docs/nope.md) [b](docs/mqtt.md#no-such-heading) [c](../elsewhere.md) [d](docs/mqtt.md#delivery-nothing-lost-duplicates-possible) [e](#here)\n\n## Here\n';
-    expect(brokenLinks('README.md', text, [])).toEqual([
+    expect(brokenLinks('README.md', text)).toEqual([
       'README.md:1: docs/nope.md: docs/nope.md does not exist',
       'README.md:1: docs/mqtt.md#no-such-heading: docs/mqtt.md has no heading #no-such-heading',
       'README.md:1: ../elsewhere.md: points outside the repository',
