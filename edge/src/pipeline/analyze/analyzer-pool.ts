@@ -25,7 +25,7 @@ export interface AnalyzerPoolOptions {
   personThreshold?: number;
   phoneCandidateThreshold?: number;
   objectThreshold?: number;
-  iouThreshold?: number;
+  nmsIou?: number;
   maxPeople?: number;
   phoneRule?: Partial<PhoneRuleOptions>;
   /** 'learned' needs `models.phoneHead` (the manifest's models include it). */
@@ -75,7 +75,7 @@ export async function resolveAnalyzerOptions(options: AnalyzerPoolOptions = {}):
     personThreshold: options.personThreshold ?? DEFAULTS.detector.personThreshold,
     phoneCandidateThreshold: options.phoneCandidateThreshold ?? DEFAULTS.detector.phoneCandidateThreshold,
     objectThreshold: options.objectThreshold ?? DEFAULTS.detector.objectThreshold,
-    iouThreshold: options.iouThreshold ?? DEFAULTS.detector.nmsIou,
+    nmsIou: options.nmsIou ?? DEFAULTS.detector.nmsIou,
     maxPeople: options.maxPeople ?? DEFAULTS.maxPeople,
     phoneRule: { ...DEFAULT_PHONE_RULE, ...options.phoneRule },
     // Explicit models without a head (tests, a user's own detector) can only use the rule.

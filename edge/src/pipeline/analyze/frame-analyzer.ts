@@ -5,7 +5,7 @@
  * in-process.
  */
 import type { Box, Detection, FrameAnalysis, Keypoint, PersonResult, RgbFrame, StageTimings } from '../types.js';
-import { openDetector, type Detector, type DetectorMaps, type DetectorModelOptions } from '../detect/detector.js';
+import { MAX_DETECTIONS, openDetector, type Detector, type DetectorMaps, type DetectorModelOptions } from '../detect/detector.js';
 import { PERSON_LABEL, PHONE_LABEL } from '../detect/label-thresholds.js';
 import { openMovenet, type PoseEstimator, type PoseModelOptions } from '../pose/movenet.js';
 import { decideByRule, type PhoneRuleOptions } from '../phone/classify.js';
@@ -38,7 +38,7 @@ export interface FrameAnalyzerOptions {
   /** Minimum score of other objects (and of phones) reported in `objects`. */
   objectThreshold: number;
   /** IoU above which overlapping boxes of one class are merged. */
-  iouThreshold: number;
+  nmsIou: number;
   /** Pose runs on at most this many people per frame, largest first. */
   maxPeople: number;
   phoneRule: PhoneRuleOptions;
@@ -87,8 +87,8 @@ export async function openFrameAnalyzer(options: FrameAnalyzerOptions): Promise<
         personThreshold: options.personThreshold,
         phoneCandidateThreshold: options.phoneCandidateThreshold,
         objectThreshold: options.objectThreshold,
-        iouThreshold: options.iouThreshold,
-        maxDetections: 100,
+        nmsIou: options.nmsIou,
+        maxDetections: MAX_DETECTIONS,
       },
       options.threads,
     );

@@ -3,6 +3,7 @@
  * manifest's tensor contracts become the checks each session runs when it loads.
  */
 import { loadManifest, manifestModel, type Manifest, type ManifestModel, resolveFittedModel, resolveModelPath } from '../../../../models/src/index.js';
+import { perceptionSchema } from '../../config/schema.js';
 import { loadPhoneHeadCard } from '../phone/phone-head-card.js';
 import type { PhoneHeadOptions } from '../phone/phone-head.js';
 import type { DetectorModelOptions } from '../detect/detector.js';
@@ -10,13 +11,12 @@ import type { TensorContract } from '../detect/session.js';
 import type { PoseModelOptions } from '../pose/movenet.js';
 import type { AnalyzerModels } from './frame-analyzer.js';
 
-export const DEFAULT_DETECTOR_MODEL = 'centernet';
-export const DEFAULT_POSE_MODEL = 'movenet-lightning';
-export const DEFAULT_PHONE_HEAD = 'phone-head';
+/** The shipped models a config without perception settings uses: the schema's defaults. */
+const DEFAULTS = perceptionSchema.parse({});
 /** The detector output the phone head pools (see models.json). */
 export const FEATURE_OUTPUT = 'features';
 
-export async function modelsFromManifest(detector = DEFAULT_DETECTOR_MODEL, pose = DEFAULT_POSE_MODEL, phoneHead: string | null = DEFAULT_PHONE_HEAD): Promise<AnalyzerModels> {
+export async function modelsFromManifest(detector = DEFAULTS.detector.model, pose = DEFAULTS.pose.model, phoneHead: string | null = DEFAULTS.phone.head.model): Promise<AnalyzerModels> {
   const manifest = await loadManifest();
   const models: AnalyzerModels = {
     detector: await detectorFromManifest(manifest, detector),

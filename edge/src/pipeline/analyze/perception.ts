@@ -40,7 +40,7 @@ export async function analyzerOptionsFromConfig(config: PerceptionConfig): Promi
     personThreshold: detector.personThreshold,
     phoneCandidateThreshold: detector.phoneCandidateThreshold,
     objectThreshold: detector.objectThreshold,
-    iouThreshold: detector.nmsIou,
+    nmsIou: detector.nmsIou,
     maxPeople: config.maxPeople,
     closeUpFallback: config.closeUpFallback,
     phoneRule,

@@ -62,8 +62,8 @@ export interface DetectorThresholds {
   personThreshold: number;
   phoneCandidateThreshold: number;
   objectThreshold: number;
-  /** perception.detector.nmsIou; still called iouThreshold here because pipeline/analyze builds this object (rename both together). */
-  iouThreshold: number;
+  /** perception.detector.nmsIou. */
+  nmsIou: number;
   /** Detections kept per frame after NMS. */
   maxDetections: number;
 }
@@ -74,7 +74,7 @@ export const MAX_DETECTIONS = 100;
 /** The thresholds as the config schema's defaults give them (the one place they are written down). */
 export const DEFAULT_DETECTOR_THRESHOLDS: DetectorThresholds = (() => {
   const { personThreshold, phoneCandidateThreshold, objectThreshold, nmsIou } = detectorSchema.parse({});
-  return { personThreshold, phoneCandidateThreshold, objectThreshold, iouThreshold: nmsIou, maxDetections: MAX_DETECTIONS };
+  return { personThreshold, phoneCandidateThreshold, objectThreshold, nmsIou, maxDetections: MAX_DETECTIONS };
 })();
 
 export interface Detector {
@@ -135,7 +135,7 @@ const HEADS: Record<DecoderKind, HeadPlugin> = {
         labels: model.labels,
         minScores: minScoresForLabels(model.labels, scoreThresholds(thresholds)),
         topK: thresholds.maxDetections * 2,
-        nmsIou: thresholds.iouThreshold,
+        nmsIou: thresholds.nmsIou,
         maxDetections: thresholds.maxDetections,
       });
       return {
@@ -159,7 +159,7 @@ const HEADS: Record<DecoderKind, HeadPlugin> = {
       const decoder = new YoloDecoder({
         labels: model.labels,
         minScores: minScoresForLabels(model.labels, scoreThresholds(thresholds)),
-        nmsIou: thresholds.iouThreshold,
+        nmsIou: thresholds.nmsIou,
         maxDetections: thresholds.maxDetections,
       });
       return {
