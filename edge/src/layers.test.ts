@@ -15,7 +15,8 @@ const EDGE = join(REPO, 'edge/src');
 
 /** Bottom first. Each entry is a top-level folder (or file) of edge/src. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['log', 'lifecycle', 'package', 'auth'], // no knowledge of the product: logging, backoff, version, passwords and cookies
+  ['log'], // structured logging: everything may report through it
+  ['lifecycle', 'package', 'auth'], // no knowledge of the product: backoff and service stops, version, passwords and cookies
   ['config'], // the schema: every default and bound
   ['store', 'systemd'], // SQLite and its repositories; talking to the service manager
   ['wire', 'ffmpeg', 'mqtt'], // shapes that leave the process; the ffmpeg processes; the MQTT transport
