@@ -171,7 +171,7 @@ export class Agent {
     for (const camera of config.cameras.filter((c) => c.enabled)) {
       const camLog = log.child('camera');
       const onStateChange = (change: StateChange): void => this.recordState(change, camLog);
-      const source = new CameraSource(camera, { ffmpegPath: config.ffmpeg.ffmpegPath, onStateChange, runDir: runDir(dataDir) });
+      const source = new CameraSource(camera, { ffmpegPath: config.ffmpeg.ffmpegPath, onStateChange, runDir: runDir(dataDir), log: camLog });
       const recorder = camera.record.enabled ? this.createRecorder(camera) : null;
       const pipeline = new CameraPipeline(camera, { perception: analyzer, sink, log: camLog });
       supervision.add(pipeline, source);
