@@ -168,7 +168,7 @@ export class SegmentRecorder {
         root: this.root, camera: this.camera.id, segmentSeconds: this.camera.record.segmentSeconds, audio: this.audio, mode, cameraCodec: codec,
       }));
     const runDir = this.options.runDir ?? join(this.options.dataDir, 'run');
-    const run = await launchFfmpeg(command, 'file', { ffmpegPath: bin, camera: this.camera.id, role: 'recorder', pidFile: childPidFile(runDir, 'recorder', this.camera.id) });
+    const run = await launchFfmpeg(command, 'file', { ffmpegPath: bin, camera: this.camera.id, role: 'recorder', pidFile: childPidFile(runDir, 'recorder', this.camera.id), log: this.log });
     const transcodedFrom = mode === 'transcode' ? codec : null;
     let anchorWallMs: number | null = null;
     let lastOutUs = -1;

@@ -61,7 +61,7 @@ export interface CameraSourceOptions {
   onStateChange?: (change: StateChange) => void;
   /** Where the running ffmpeg's pid file goes, for the next start's reaper (leftover-children.ts). */
   runDir?: string;
-  /** Where a failing onStateChange listener is reported; default the `ffmpeg` logger. */
+  /** Where a failing onStateChange listener or an unremovable pid file is reported; default the `ffmpeg` logger. */
   log?: Logger;
 }
 
@@ -180,7 +180,7 @@ export class CameraSource {
       .outputOptions(frameOutputOptions(caps));
     const { runDir } = this.options;
     const run = await launchFfmpeg(command, 'pipe', {
-      ffmpegPath: bin, camera: this.camera.id, role: 'source', ...(runDir ? { pidFile: childPidFile(runDir, 'source', this.camera.id) } : {}),
+      ffmpegPath: bin, camera: this.camera.id, role: 'source', ...(runDir ? { pidFile: childPidFile(runDir, 'source', this.camera.id) } : {}), log: this.options.log,
     });
     const frameMs = 1000 / fps;
     let n = 0;
