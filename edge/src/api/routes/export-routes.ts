@@ -53,6 +53,7 @@ import { loadDeviceKeys } from '../../evidence/device-keys.js';
 import { runExport } from '../../evidence/run-export.js';
 import { normaliseFingerprint, verifyBundle, type VerifyProblem, type VerifyResult } from '../../evidence/verify-bundle.js';
 import { locateFfmpeg } from '../../ffmpeg/ffmpeg-binaries.js';
+import { ifExists, isIoFailure } from '../../store/if-exists.js';
 import { StoreValidationError, type HoldRecord } from '../../store/store.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
@@ -167,13 +168,17 @@ function manifestSummary(m: ParsedManifest): Record<string, unknown> {
   };
 }
 
-/** The zip's manifest facts, or null when it is not a complete bundle (no manifest, signature, or a manifest that does not parse). */
+/**
+ * The zip's manifest facts, or null when it is not a complete bundle (not a zip, no manifest or
+ * signature, or a manifest that does not parse) or is gone. A zip the disk cannot read is an
+ * error, not "no bundle": the list would otherwise hide evidence behind a permissions slip.
+ */
 async function readBundleInfo(path: string): Promise<BundleInfo | null> {
   let zip: ZipBundleReader;
   try {
     zip = await ZipBundleReader.open(path);
-  } catch {
-    return null;
+  } catch (err) {
+    return notABundle(path, err);
   }
   try {
     const names = new Set(zip.list().map((e) => e.name));
@@ -183,11 +188,16 @@ async function readBundleInfo(path: string): Promise<BundleInfo | null> {
     if ('problems' in parsed) return null;
     const m = parsed.manifest;
     return { holdId: m.hold.id, caseNumber: m.hold.caseNumber, manifestSha256: sha256Hex(bytes), exportedAt: m.exportedAt.at, exportedBy: optionalText(m.exportedBy) };
-  } catch {
-    return null;
+  } catch (err) {
+    return notABundle(path, err);
   } finally {
     zip.close();
   }
+}
+
+function notABundle(path: string, err: unknown): null {
+  if (isIoFailure(err)) throw new Error(`export ${path}: cannot be read: ${(err as Error).message}`, { cause: err });
+  return null;
 }
 
 /** ASCII-only fallback for old clients; filename* carries the real (possibly Japanese) name. */
@@ -236,7 +246,7 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
   /** A complete bundle directly in exports/ under `name`, or null. */
   const findBundle = async (name: string): Promise<{ path: string; bytes: number; info: BundleInfo } | null> => {
     const path = join(exportsDir(), name);
-    const stat = await lstat(path).catch(() => null);
+    const stat = await ifExists(path, (p) => lstat(p));
     if (!stat?.isFile()) return null; // absent, a folder, or a symlink: never followed
     const info = await bundleInfo(name, stat.size, stat.mtimeMs, stat.ino);
     return info ? { path, bytes: stat.size, info } : null;
@@ -247,7 +257,7 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
     for (let n = 1; ; n += 1) {
       const name = `${base}${n === 1 ? '' : `-${n}`}.zip`;
       if (jobs.get(name)?.status === 'running') continue;
-      if (!(await lstat(join(dir, name)).catch(() => null))) return name;
+      if (!(await ifExists(join(dir, name), (p) => lstat(p)))) return name;
     }
   };
 
@@ -312,10 +322,7 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
   app.get('/api/exports', { preHandler: guard }, async () => {
     const out: ExportJson[] = [];
     const dir = exportsDir();
-    const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [] as string[];
-      throw err;
-    });
+    const names = (await ifExists(dir, (d) => readdir(d))) ?? [];
     for (const name of names) {
       if (!exportName.safeParse(name).success || jobs.get(name)?.status === 'running') continue;
       const found = await findBundle(name);
