@@ -89,7 +89,7 @@ export async function launchFfmpeg(command: FfmpegCommand, output: 'pipe' | 'fil
         } catch (err) {
           // An unrecorded child could outlive a crash unseen: better no run than that.
           proc.kill('SIGKILL');
-          reject(new Error(`camera ${child.camera} ${child.role}: cannot write pid file ${pidFile}: ${(err as Error).message}`));
+          reject(new Error(`camera ${child.camera} ${child.role}: cannot write pid file ${pidFile}: ${(err as Error).message}`, { cause: err }));
           return;
         }
       }
