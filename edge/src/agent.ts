@@ -13,6 +13,7 @@ import { HttpError } from './api/http-error.js';
 import { ensureDataDir } from './config/data-dir.js';
 import type { CameraConfig, Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
+import { redactCredentials } from './log/redact-url.js';
 import type { AnalyzerPool, AnalyzerPoolRuntime } from './pipeline/analyze/analyzer-pool.js';
 import { createPerception } from './pipeline/analyze/perception.js';
 import { CameraPipeline } from './pipeline/camera-pipeline.js';
@@ -32,7 +33,7 @@ import { AlertDispatcher } from './alerts/alert-dispatcher.js';
 import { HomeAssistantDiscovery } from './alerts/home-assistant.js';
 import type { EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { startSiteBroker } from './mqtt/site-broker.js';
-import { connectMqtt, redactUrl, type MqttConnection } from './mqtt/mqtt-connection.js';
+import { connectMqtt, type MqttConnection } from './mqtt/mqtt-connection.js';
 import { OutboxPublisher } from './mqtt/outbox-publisher.js';
 import { DAY_MS, OutboxPruner } from './mqtt/outbox-pruner.js';
 import { readPackageVersion } from './package/package-version.js';
@@ -180,7 +181,7 @@ export class Agent {
     for (const camera of config.cameras.filter((c) => c.enabled)) {
       const camLog = log.child('camera');
       const onStateChange = (change: StateChange): void => this.recordState(change, camLog);
-      const source = new CameraSource(camera, { ffmpegPath: config.ffmpeg.ffmpegPath, onStateChange, runDir: runDir(dataDir) });
+      const source = new CameraSource(camera, { ffmpegPath: config.ffmpeg.ffmpegPath, onStateChange, runDir: runDir(dataDir), log: camLog });
       const recorder = camera.record.enabled ? this.createRecorder(camera) : null;
       const pipeline = new CameraPipeline(camera, { perception: analyzer, sink, log: camLog });
       supervision.add(pipeline, source);
@@ -243,7 +244,7 @@ export class Agent {
       site: this.config.site,
       startedAt: new Date(this.startedAt).toISOString(),
       mqtt: {
-        url: redactUrl(this.config.mqtt.url ?? this.broker?.url ?? ''),
+        url: redactCredentials(this.config.mqtt.url ?? this.broker?.url ?? ''),
         embedded: this.broker !== null,
         connected: this.mqtt?.connected ?? false,
         pending: this.store?.outbox.pendingCount() ?? 0,

@@ -3,9 +3,9 @@
  * signed evidence bundle of a legal hold, recorded in the audit log (evidence/run-export.ts, shared
  * with the HTTP API). An export that cannot be audited is removed again: no evidence leaves unrecorded.
  */
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loginName } from '../auth/login-name.js';
 import { loadConfig } from '../config/load.js';
 import { ExportRefusedError, type ExportResult } from '../evidence/export-bundle.js';
 import { runExport } from '../evidence/run-export.js';
@@ -22,14 +22,6 @@ const HELP = `usage: mimamori export --config <site.yaml> --hold <id> --out <fol
   --by name       who makes the export, for the audit log (default: the login name)
 
 An existing output is never replaced. Check a bundle with \`mimamori verify <bundle>\`.`;
-
-function loginName(): string {
-  try {
-    return userInfo().username || 'cli';
-  } catch {
-    return 'cli'; // no passwd entry for this uid (some containers): still an auditable actor
-  }
-}
 
 function summary(hold: HoldRecord, r: ExportResult): string[] {
   const mb = (r.totalBytes / 1e6).toFixed(1);

@@ -2,9 +2,9 @@
  * `mimamori hold create|list|release`: legal holds placed on the device itself, e.g. by the store
  * manager with the officer's request in hand. Each create and release is in the audit log.
  */
-import os from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loginName } from '../auth/login-name.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { HoldRequestError, createHoldService, holdJson } from '../evidence/holds.js';
@@ -126,16 +126,6 @@ export async function runHoldCommand(argv: string[]): Promise<number> {
     throw err;
   } finally {
     store.close();
-  }
-}
-
-/** The OS account running the command: the default audit actor for holds made at the device. */
-function loginName(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    // No passwd entry (some containers): the uid still says who it was.
-    return `uid-${process.getuid?.() ?? 'unknown'}`;
   }
 }
 

@@ -23,6 +23,7 @@ import { constants, createReadStream } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
+import { ifExists } from '../store/if-exists.js';
 import { formatTimestamp } from '../store/timestamps.js';
 import type { EventRecord } from '../store/event-repository.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -126,13 +127,7 @@ export const BUNDLE_README = 'README.txt';
 export const EVENTS_FILE = 'events/events.json';
 
 async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
+  return (await ifExists(path, (p) => lstat(p))) !== null;
 }
 
 /**
@@ -145,10 +140,7 @@ export async function planOutput(out: string, caseNumber: string, nowMs: number)
   const zip = /\.zip$/i.test(target);
   let final = target;
   if (!zip) {
-    const info = await lstat(target).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return null;
-      throw err;
-    });
+    const info = await ifExists(target, (p) => lstat(p));
     if (info?.isDirectory()) {
       if (await exists(join(target, MANIFEST_FILE))) {
         throw new ExportRefusedError(`output ${target} is already an evidence bundle; choose a new name`);
@@ -160,8 +152,9 @@ export async function planOutput(out: string, caseNumber: string, nowMs: number)
   }
   if (await exists(final)) throw new ExportRefusedError(`output ${final} already exists; an export never replaces an existing output`);
   const parent = dirname(final);
-  const parentInfo = await lstat(parent).catch(() => null);
-  if (!parentInfo?.isDirectory()) throw new ExportRefusedError(`output folder ${parent} does not exist`);
+  const parentInfo = await ifExists(parent, (p) => lstat(p));
+  if (!parentInfo) throw new ExportRefusedError(`output folder ${parent} does not exist`);
+  if (!parentInfo.isDirectory()) throw new ExportRefusedError(`output folder ${parent} is not a folder`);
   const name = basename(final);
   const staging = join(parent, stagingName(name));
   return { format: zip ? 'zip' : 'directory', final, name, parent, staging, partialZip: zip ? `${staging}.part` : null };

@@ -11,6 +11,7 @@
 import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { ifExists, isIoFailure } from '../store/if-exists.js';
 import { StoreValidationError, type HoldRecord, type Store } from '../store/store.js';
 import { MANIFEST_FILE, SIGNATURE_FILE, parseManifest, sha256Hex } from './bundle-manifest.js';
 import { defaultBundleName } from './bundle-names.js';
@@ -173,10 +174,7 @@ export class ExportService {
   /** Finished bundles in exports/ and this run's exports still running or failed, newest first. */
   async list(): Promise<ExportEntry[]> {
     const out: ExportEntry[] = [];
-    const names = await readdir(this.exportsDir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [] as string[];
-      throw err;
-    });
+    const names = (await ifExists(this.exportsDir, (d) => readdir(d))) ?? [];
     for (const name of names) {
       if (!isExportName(name) || this.#jobs.get(name)?.status === 'running') continue;
       const found = await this.findBundle(name);
@@ -201,14 +199,8 @@ export class ExportService {
   async findBundle(name: string): Promise<FinishedBundle | null> {
     if (!isExportName(name)) return null;
     const path = join(this.exportsDir, name);
-    let stat;
-    try {
-      stat = await lstat(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
-    }
-    if (!stat.isFile()) return null; // a folder, or a symlink: never followed
+    const stat = await ifExists(path, (p) => lstat(p));
+    if (!stat?.isFile()) return null; // absent, a folder, or a symlink: never followed
     const key = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
     let cached = this.#infoCache.get(name);
     if (cached?.key !== key) {
@@ -231,12 +223,7 @@ export class ExportService {
     for (let n = 1; ; n += 1) {
       const name = `${base}${n === 1 ? '' : `-${n}`}.zip`;
       if (this.#jobs.get(name)?.status === 'running') continue;
-      try {
-        await lstat(join(dir, name));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return name;
-        throw err;
-      }
+      if ((await ifExists(join(dir, name), (p) => lstat(p))) === null) return name;
     }
   }
 
@@ -277,7 +264,6 @@ async function readBundleInfo(path: string): Promise<BundleInfo | null> {
  * nothing; an I/O error reading it (EIO, EACCES) is not "no bundle" and is raised with the path.
  */
 function notABundle(path: string, err: unknown): null {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (typeof code === 'string' && code !== 'ENOENT') throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
+  if (isIoFailure(err)) throw new Error(`export ${path}: cannot be read: ${(err as Error).message}`, { cause: err });
   return null;
 }

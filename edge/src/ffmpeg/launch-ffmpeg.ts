@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { FfmpegCommand } from 'fluent-ffmpeg';
+import { createLogger, type Logger } from '../log/logger.js';
 import { childLifetime, wrapFfmpegSpawn } from './child-lifetime.js';
 import { forgetChild, recordChild } from './leftover-children.js';
 import type { RunExit, SupervisedRun } from './supervised-ffmpeg.js';
@@ -22,6 +23,8 @@ export interface FfmpegChild {
   role: 'source' | 'recorder';
   /** Where the running child is recorded (leftover-children.ts); none: not recorded. */
   pidFile?: string;
+  /** Where a pid file that cannot be removed is reported; default the `ffmpeg` logger. */
+  log?: Logger;
 }
 
 const STDERR_LINES = 4;
@@ -72,14 +75,21 @@ export async function launchFfmpeg(command: FfmpegCommand, output: 'pipe' | 'fil
       const { pidFile } = child;
       if (pidFile && proc.pid !== undefined) {
         const pid = proc.pid;
-        proc.once('exit', () => forgetChild(pidFile, pid));
+        proc.once('exit', () => {
+          try {
+            forgetChild(pidFile, pid);
+          } catch (err) {
+            // Thrown from an exit handler it would end the agent; the next start's reaper checks the file anyway.
+            (child.log ?? createLogger('ffmpeg')).error('pid file of an exited ffmpeg not removed', { camera: child.camera, role: child.role, file: pidFile, err });
+          }
+        });
         try {
           // spawnargs is [wrapper…, ffmpeg, args…]: what /proc shows once the wrappers exec'd ffmpeg.
           recordChild(pidFile, pid, proc.spawnargs.slice(lifetime.prefix.length), child);
         } catch (err) {
           // An unrecorded child could outlive a crash unseen: better no run than that.
           proc.kill('SIGKILL');
-          reject(new Error(`camera ${child.camera} ${child.role}: cannot write pid file ${pidFile}: ${(err as Error).message}`));
+          reject(new Error(`camera ${child.camera} ${child.role}: cannot write pid file ${pidFile}: ${(err as Error).message}`, { cause: err }));
           return;
         }
       }

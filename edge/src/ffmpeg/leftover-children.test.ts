@@ -4,13 +4,13 @@
  * recorded pid, a pid that is gone and a torn pid file are left alone and their files removed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log/logger.js';
-import { argvDigest, childPidFile, reapLeftoverChildren, recordChild } from './leftover-children.js';
+import { argvDigest, childPidFile, forgetChild, reapLeftoverChildren, recordChild } from './leftover-children.js';
 import { processStartTicks } from './process-identity.js';
 
 let dir = '';
@@ -72,6 +72,18 @@ describe('reapLeftoverChildren', () => {
     expect(alive(bystander.pid)).toBe(true);
     expect(readdirSync(runDir)).toEqual([]);
     expect(lines.filter((l) => l.msg === 'leftover ffmpeg of a previous run stopped')).toEqual([]);
+  });
+
+  it('a pid file that cannot be read fails the reap, naming it, rather than passing for a torn one', async () => {
+    const runDir = join(dir, 'run-unreadable');
+    // A folder where a pid file should be: reading it fails with EISDIR, as a failing disk fails with EIO.
+    const file = childPidFile(runDir, 'recorder', 'odd');
+    mkdirSync(file, { recursive: true });
+    await expect(reapLeftoverChildren(runDir, { log })).rejects.toThrow(`${file}: EISDIR`);
+    expect(() => forgetChild(file, 4242)).toThrow(`${file}: EISDIR`);
+    expect(existsSync(file)).toBe(true);
+    // Gone or never written is no failure.
+    expect(() => forgetChild(childPidFile(runDir, 'recorder', 'never'), 4242)).not.toThrow();
   });
 
   it('a run folder that does not exist yet has nothing to reap', async () => {

@@ -14,7 +14,8 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { processStartTicks } from './process-identity.js';
+import { ifExists, ifExistsSync } from '../store/if-exists.js';
+import { processStartTicks, readProcFile } from './process-identity.js';
 
 export interface ChildRecord {
   pid: number;
@@ -55,25 +56,23 @@ export function recordChild(file: string, pid: number, argv: readonly string[], 
   writeFileSync(file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
 }
 
-/** Removes the pid file once its child has exited, unless a newer child already took the name. */
+/**
+ * Removes the pid file once its child has exited, unless a newer child already took the name.
+ * Throws when the file cannot be read or removed; one never written (the child exited at once),
+ * already removed or torn is no failure.
+ */
 export function forgetChild(file: string, pid: number): void {
-  try {
-    const record = JSON.parse(readFileSync(file, 'utf8')) as Partial<ChildRecord>;
-    if (record.pid === pid) unlinkSync(file);
-  } catch {
-    // Never written (the child exited at once) or already removed: nothing to forget.
-  }
+  const text = ifExistsSync(file, (f) => readFileSync(f, 'utf8'));
+  if (text === null) return;
+  const record = parseRecord(text);
+  if (record?.pid === pid) ifExistsSync(file, (f) => unlinkSync(f));
 }
 
 /** Whether `pid` is still the very process the record describes. */
 export function isRecordedChild(record: ChildRecord): boolean {
   if (processStartTicks(record.pid) !== record.startTicks) return false;
-  try {
-    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`);
-    return createHash('sha256').update(cmdline).digest('hex') === record.argvSha256;
-  } catch {
-    return false;
-  }
+  const cmdline = readProcFile(record.pid, 'cmdline');
+  return cmdline !== undefined && createHash('sha256').update(cmdline).digest('hex') === record.argvSha256;
 }
 
 export interface ReapOptions {
@@ -103,19 +102,26 @@ export async function reapLeftoverChildren(runDir: string, options: ReapOptions)
     } else {
       result.stale += 1;
     }
-    await unlink(file).catch(() => undefined);
+    await ifExists(file, (f) => unlink(f));
   }));
   return result;
 }
 
+/** The record in a pid file; null when it was removed since the listing or names no process we can trust. */
 async function readRecord(file: string): Promise<ChildRecord | null> {
+  const text = await ifExists(file, (f) => readFile(f, 'utf8'));
+  return text === null ? null : parseRecord(text);
+}
+
+function parseRecord(text: string): ChildRecord | null {
+  let r: Partial<ChildRecord> | null;
   try {
-    const r = JSON.parse(await readFile(file, 'utf8')) as Partial<ChildRecord>;
-    if (typeof r.pid !== 'number' || !Number.isInteger(r.pid) || r.pid <= 1 || typeof r.startTicks !== 'string' || typeof r.argvSha256 !== 'string') return null;
-    return { pid: r.pid, startTicks: r.startTicks, argvSha256: r.argvSha256, camera: String(r.camera), role: String(r.role), startedAt: String(r.startedAt) };
+    r = JSON.parse(text) as Partial<ChildRecord> | null;
   } catch {
-    return null; // torn by a power cut mid-write: it names no process we can trust
+    return null; // torn by a power cut mid-write
   }
+  if (typeof r?.pid !== 'number' || !Number.isInteger(r.pid) || r.pid <= 1 || typeof r.startTicks !== 'string' || typeof r.argvSha256 !== 'string') return null;
+  return { pid: r.pid, startTicks: r.startTicks, argvSha256: r.argvSha256, camera: String(r.camera), role: String(r.role), startedAt: String(r.startedAt) };
 }
 
 /** SIGTERM (ffmpeg closes its segment), then SIGKILL; checks identity again before each signal. */
@@ -130,8 +136,9 @@ async function stopProcess(record: ChildRecord, graceMs: number): Promise<'SIGTE
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
-  } catch {
-    // ESRCH: it exited meanwhile
+  } catch (err) {
+    // ESRCH: it exited meanwhile. EPERM would leave our leftover writing: the start must hear of it.
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw new Error(`leftover ffmpeg ${pid}: cannot send ${sig}: ${(err as Error).message}`, { cause: err });
   }
 }
 

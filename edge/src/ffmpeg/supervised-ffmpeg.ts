@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { Backoff, type BackoffOptions } from '../lifecycle/backoff.js';
+import { createLogger, type Logger } from '../log/logger.js';
 import { redactCredentials } from '../log/redact-url.js';
 import { stopFfmpeg } from './stop-ffmpeg.js';
 
@@ -58,6 +59,8 @@ export interface SupervisorOptions {
   graceMs?: number;
   launch(): Promise<SupervisedRun>;
   onStateChange?: (change: StateChange) => void;
+  /** Where a failing onStateChange listener is reported; default the `ffmpeg` logger. */
+  log?: Logger;
 }
 
 /** What a camera's decoder and recorder share when supervising their ffmpeg. */
@@ -68,6 +71,7 @@ export interface CameraSupervision {
   tuning: { connectTimeoutSeconds?: number; backoff?: Partial<BackoffOptions>; graceMs?: number };
   launch(): Promise<SupervisedRun>;
   onStateChange(change: StateChange): void;
+  log?: Logger;
 }
 
 /** Supervisor options from a camera's config: stall timeout, and a first connect of at least 15 s. */
@@ -83,6 +87,7 @@ export function superviseCamera(s: CameraSupervision): SupervisedFfmpeg {
     graceMs: s.tuning.graceMs,
     launch: s.launch,
     onStateChange: s.onStateChange,
+    log: s.log,
   });
 }
 
@@ -102,9 +107,11 @@ export class SupervisedFfmpeg {
   private wakeBackoff: (() => void) | null = null;
   private readonly backoff: Backoff;
   private readonly label: string;
+  private readonly log: Logger;
 
   constructor(private readonly options: SupervisorOptions) {
     this.backoff = new Backoff(options.backoff);
+    this.log = options.log ?? createLogger('ffmpeg');
     this.label = `camera ${options.camera}${options.role === 'recorder' ? ' recorder' : ''} (${redactCredentials(options.source)})`;
   }
 
@@ -238,7 +245,7 @@ export class SupervisedFfmpeg {
       this.options.onStateChange(change);
     } catch (err) {
       // A failing listener must not take the camera down; it is reported once per change.
-      console.error(JSON.stringify({ msg: 'onStateChange listener failed', camera: this.options.camera, error: String(err) }));
+      this.log.error('onStateChange listener failed', { camera: this.options.camera, role: this.options.role, state, err });
     }
   }
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createLogger, type Logger } from '../log/logger.js';
+import { redactCredentials } from '../log/redact-url.js';
 
 export interface MqttTlsOptions {
   /** CA certificate file (PEM). */
@@ -62,21 +63,6 @@ export const STATUS_OFFLINE = 'offline';
 /** How long close() waits for the broker to acknowledge `offline` before disconnecting anyway. */
 const OFFLINE_ACK_TIMEOUT_MS = 2000;
 
-/** The URL without user:password, for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username !== '' || parsed.password !== '') {
-      parsed.username = '***';
-      parsed.password = '';
-    }
-    return parsed.toString();
-  } catch {
-    // Not a URL we can parse: show only the scheme rather than risk printing credentials.
-    return `${url.split(':')[0] ?? ''}://(unparsable)`;
-  }
-}
-
 function readTlsFile(field: string, file: string): Buffer {
   try {
     return fs.readFileSync(file);
@@ -129,7 +115,7 @@ export function topicMatches(filter: string, topic: string): boolean {
 
 export function connectMqtt(options: MqttConnectOptions): MqttConnection {
   const log = options.log ?? createLogger('mqtt');
-  const where = redactUrl(options.url);
+  const where = redactCredentials(options.url);
   const tls = options.tls;
   const clientOptions: IClientOptions = {
     clientId: options.clientId,

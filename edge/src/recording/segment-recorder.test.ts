@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PEDESTRIAN_VIDEO, requireOpencvData } from '../../test/fixtures.js';
 import { cutH264Clip, ffprobeJson, isRunning } from '../../test/video-clips.js';
+import { createLogger } from '../log/logger.js';
 import { SegmentRecorder, type RecordedSegment, type RecorderCameraConfig } from './segment-recorder.js';
 import { dayFolders, parseSegmentListLine, segmentOutputOptions, segmentOutputPattern, segmentPath } from './segment-output-args.js';
 import { waitUntil } from '../../test/wait-until.js';
@@ -164,5 +165,30 @@ describe('SegmentRecorder', () => {
     expect(recorder.status().lastError).toMatch(/camera mute1 recorder: the source has no video stream/);
     expect(recorder.status()).toMatchObject({ mode: null, codec: null });
     expect(segments).toEqual([]);
+  });
+
+  it('without onSegmentError, a failing segment report goes to the logger with its cause', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('recorder', { level: 'info', write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    let offered = 0;
+    const recorder = new SegmentRecorder({ ...camera('fail1'), record: { enabled: true, segmentSeconds: 1 } }, {
+      dataDir: dir, log,
+      onSegment: () => {
+        offered += 1;
+        throw Object.assign(new Error('the index is locked'), { code: 'SQLITE_BUSY' });
+      },
+    });
+    recorders.push(recorder);
+    recorder.start();
+    await until('a failed report logged', () => lines.some((l) => l.msg === 'segment report failed'));
+    await recorder.close();
+    expect(offered).toBeGreaterThan(0);
+    const line = lines.find((l) => l.msg === 'segment report failed')!;
+    expect(line).toMatchObject({ level: 'error', ns: 'recorder', camera: 'fail1', err: { message: expect.stringMatching(/^camera fail1 recorder: segment \/.*\.ts: the index is locked$/) } });
+    const err = line.err as { stack: string; cause: { message: string; code: string; stack: string } };
+    expect(err.cause).toMatchObject({ message: 'the index is locked', code: 'SQLITE_BUSY' });
+    expect(err.cause.stack).toContain('segment-recorder.test.ts');
+    expect(line.path).toMatch(/\/recordings\/fail1\/.*\.ts$/);
+    expect(lines.some((l) => l.msg === 'recording mode' && l.camera === 'fail1')).toBe(true);
   });
 });

@@ -14,7 +14,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import type { CameraConfig } from '../config/schema.js';
-import type { Logger } from '../log/logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
 import { locateFfmpeg } from '../ffmpeg/ffmpeg-binaries.js';
 import { ffmpegCapabilities } from '../ffmpeg/ffmpeg-capabilities.js';
 import type { BackoffOptions } from '../lifecycle/backoff.js';
@@ -51,7 +51,10 @@ export interface SegmentRecorderOptions {
   ffprobePath?: string;
   /** Pid files of the running ffmpeg (leftover-children.ts); default `<dataDir>/run`. */
   runDir?: string;
-  /** One line when the recording mode changes and (rate-limited) for segments without video. */
+  /**
+   * One line when the recording mode changes, (rate-limited) for segments without video, and for a
+   * failed segment report when there is no onSegmentError; default the `recorder` logger.
+   */
   log?: Logger;
   backoff?: Partial<BackoffOptions>;
   connectTimeoutSeconds?: number;
@@ -96,15 +99,18 @@ export class SegmentRecorder {
   private codec: string | null = null;
   private withoutVideo = 0;
   private noVideoLoggedAt = -Infinity;
+  private readonly log: Logger;
 
   constructor(readonly camera: RecorderCameraConfig, private readonly options: SegmentRecorderOptions) {
     this.root = join(options.dataDir, 'recordings');
+    this.log = options.log ?? createLogger('recorder');
     this.input = ffmpegInput({ source: camera.source, loop: camera.loop, ioTimeoutSeconds: camera.stallSeconds });
     this.supervisor = superviseCamera({
       camera,
       role: 'recorder',
       endsAtEof: this.input.endsAtEof,
       tuning: options,
+      log: this.log,
       launch: () => this.launch(),
       onStateChange: (change) => {
         if (change.state === 'backoff' && this.audio && change.lastError && AUDIO_REFUSED.test(change.lastError)) {
@@ -162,7 +168,7 @@ export class SegmentRecorder {
         root: this.root, camera: this.camera.id, segmentSeconds: this.camera.record.segmentSeconds, audio: this.audio, mode, cameraCodec: codec,
       }));
     const runDir = this.options.runDir ?? join(this.options.dataDir, 'run');
-    const run = await launchFfmpeg(command, 'file', { ffmpegPath: bin, camera: this.camera.id, role: 'recorder', pidFile: childPidFile(runDir, 'recorder', this.camera.id) });
+    const run = await launchFfmpeg(command, 'file', { ffmpegPath: bin, camera: this.camera.id, role: 'recorder', pidFile: childPidFile(runDir, 'recorder', this.camera.id), log: this.log });
     const transcodedFrom = mode === 'transcode' ? codec : null;
     let anchorWallMs: number | null = null;
     let lastOutUs = -1;
@@ -202,7 +208,7 @@ export class SegmentRecorder {
     if (codec !== this.codec || mode !== this.mode) {
       this.codec = codec;
       this.mode = mode;
-      this.options.log?.info('recording mode', {
+      this.log.info('recording mode', {
         camera: this.camera.id, mode, codec, ...(mode === 'transcode' ? { to: 'h264', why: 'MPEG-TS cannot carry this codec as it is' } : {}),
       });
     }
@@ -229,9 +235,9 @@ export class SegmentRecorder {
       }
       await this.ensureFolders();
     } catch (err) {
-      const error = new Error(`camera ${this.camera.id} recorder: segment ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      const error = new Error(`camera ${this.camera.id} recorder: segment ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       if (this.options.onSegmentError) this.options.onSegmentError(error, segment);
-      else console.error(JSON.stringify({ msg: 'segment report failed', camera: this.camera.id, error: error.message }));
+      else this.log.error('segment report failed', { camera: this.camera.id, path, err: error });
     }
   }
 
@@ -250,8 +256,7 @@ export class SegmentRecorder {
     if (now - this.noVideoLoggedAt >= NO_VIDEO_LOG_MS) {
       this.noVideoLoggedAt = now;
       const fields = { camera: this.camera.id, path, why, withoutVideo: this.withoutVideo, mode: this.mode, codec: this.codec };
-      if (this.options.log) this.options.log.error('segment without video not indexed', fields);
-      else console.error(JSON.stringify({ msg: 'segment without video not indexed', ...fields }));
+      this.log.error('segment without video not indexed', fields);
     }
     return false;
   }

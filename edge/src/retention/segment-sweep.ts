@@ -20,6 +20,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { ifExists } from '../store/if-exists.js';
 import type { Store } from '../store/store.js';
 import { probeMedia } from '../recording/media-probe.js';
 import { isCameraFolder, isDayFolder, parseSegmentName, segmentFile } from './segment-files.js';
@@ -99,7 +100,7 @@ export async function sweepRecordings(store: Store, options: SweepOptions): Prom
         // Sizes in parallel: a day folder holds up to 17,280 five-second segments.
         for (let i = 0; i < names.length; i += STATS_AT_ONCE) {
           const batch = names.slice(i, i + STATS_AT_ONCE);
-          const stats = await Promise.all(batch.map((n) => lstat(join(root, camera, day.name, n.file)).catch(() => null)));
+          const stats = await Promise.all(batch.map((n) => ifExists(join(root, camera, day.name, n.file), (p) => lstat(p))));
           batch.forEach(({ file, name }, k) => {
             const st = stats[k];
             if (!st?.isFile()) return; // gone since readdir

@@ -12,6 +12,7 @@ import { randomFillSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { ifExistsSync } from './if-exists.js';
 
 export const RESERVE_FILE_NAME = '.reserve';
 const CHUNK = 64 * 1024;
@@ -92,12 +93,16 @@ export class DiskReserve {
   }
 }
 
+/** A missing file holds nothing; one that cannot be looked at must not pass for an empty reserve. */
 function sizeOf(file: string): number {
+  let stat: fs.Stats | null;
   try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0;
+    stat = ifExistsSync(file, (f) => fs.statSync(f));
+  } catch (err) {
+    throw new Error(`disk reserve ${file}: cannot read its size: ${(err as Error).message}`, { cause: err });
   }
+  if (stat && !stat.isFile()) throw new Error(`disk reserve ${file}: exists and is not a regular file`);
+  return stat?.size ?? 0;
 }
 
 /** restore() for a caller that goes on either way: logs what happened, never throws. */

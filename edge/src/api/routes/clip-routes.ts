@@ -20,7 +20,7 @@
  * before the first byte is sent; if the entry cannot be written the clip is not sent.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { locateFfmpeg } from '../../ffmpeg/ffmpeg-binaries.js';
 import { lifetimeSpawnArgs } from '../../ffmpeg/child-lifetime.js';
+import { ifExistsSync } from '../../store/if-exists.js';
 import type { EventRecord, SegmentRecord } from '../../store/store.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
@@ -96,10 +97,11 @@ function footage(ctx: ApiContext, req: FastifyRequest): ClipFootage {
   if (!event) throw new HttpError(404, `no event ${id}`);
   if (user.role === 'bank' && event.behaviour !== 'phone_at_atm') throw new HttpError(403, 'banks may see clips of phone_at_atm events only');
   const { from, to } = clipRange(event);
-  // Segments still being written are not in the index yet, and a file may have been deleted by retention.
+  // Segments still being written are not in the index yet, and a file may have been deleted by
+  // retention; one the disk cannot read is a failure (500, logged), not "no footage".
   const segments = store.segments.list({ camera: event.camera, from, to })
     .map((s): SegmentRecord => ({ ...s, path: store.resolve(s.path) }))
-    .filter((s) => existsSync(s.path));
+    .filter((s) => ifExistsSync(s.path, (p) => statSync(p)) !== null);
   if (segments.length === 0) {
     throw new HttpError(404, `no footage for event ${id} (camera ${event.camera}, ${new Date(from).toISOString()} to ${new Date(to).toISOString()})`);
   }

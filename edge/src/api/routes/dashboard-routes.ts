@@ -4,18 +4,22 @@
  * Pages are public files (no data in them); every piece of data they show comes from a guarded
  * API route. A missing build is a clear 503, not a bare 404.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { ifExistsSync } from '../../store/if-exists.js';
 import { HttpError } from '../http-error.js';
 import type { ApiContext } from '../api-context.js';
+
+// An unreadable build is an error to fix, not a "dashboard not built" to rebuild over.
+const exists = (path: string): boolean => ifExistsSync(path, (p) => statSync(p)) !== null;
 
 /** dist/dashboard beside the package.json this module belongs to (works from src via tsx and from dist). */
 export function dashboardRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
+  while (!exists(join(dir, 'package.json'))) {
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;
@@ -27,7 +31,7 @@ export function dashboardRoot(): string {
 const PAGE_ROUTES: Record<string, string> = { atm: '/atm/:atmId' };
 
 export function registerDashboardRoutes(app: FastifyInstance, ctx: ApiContext, root = dashboardRoot()): void {
-  if (!existsSync(join(root, 'index.html')) && !existsSync(join(root, 'login.html'))) {
+  if (!exists(join(root, 'index.html')) && !exists(join(root, 'login.html'))) {
     ctx.log.warn('dashboard not built; run npm run build', { root });
     app.get('/', () => {
       throw new HttpError(503, 'dashboard not built: run npm run build');

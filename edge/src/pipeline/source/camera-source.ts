@@ -10,6 +10,7 @@ import type { RgbFrame } from '../types.js';
 import { locateFfmpeg } from '../../ffmpeg/ffmpeg-binaries.js';
 import { ffmpegCapabilities } from '../../ffmpeg/ffmpeg-capabilities.js';
 import type { BackoffOptions } from '../../lifecycle/backoff.js';
+import type { Logger } from '../../log/logger.js';
 import { ffmpegInput, type FfmpegInput } from '../../ffmpeg/ffmpeg-input-args.js';
 import { FFMPEG_QUIET, frameFilters, frameOutputOptions } from './frame-output-args.js';
 import { launchFfmpeg, type LaunchedFfmpeg } from '../../ffmpeg/launch-ffmpeg.js';
@@ -60,6 +61,8 @@ export interface CameraSourceOptions {
   onStateChange?: (change: StateChange) => void;
   /** Where the running ffmpeg's pid file goes, for the next start's reaper (leftover-children.ts). */
   runDir?: string;
+  /** Where a failing onStateChange listener or an unremovable pid file is reported; default the `ffmpeg` logger. */
+  log?: Logger;
 }
 
 export type FrameHandler = (frame: CameraFrame) => void | Promise<void>;
@@ -86,6 +89,7 @@ export class CameraSource {
       role: 'source',
       endsAtEof: this.input.endsAtEof,
       tuning: options,
+      log: options.log,
       launch: () => this.launch(),
       onStateChange: (change) => {
         if (change.state === 'ended' || change.state === 'stopped') this.closeMailboxes();
@@ -176,7 +180,7 @@ export class CameraSource {
       .outputOptions(frameOutputOptions(caps));
     const { runDir } = this.options;
     const run = await launchFfmpeg(command, 'pipe', {
-      ffmpegPath: bin, camera: this.camera.id, role: 'source', ...(runDir ? { pidFile: childPidFile(runDir, 'source', this.camera.id) } : {}),
+      ffmpegPath: bin, camera: this.camera.id, role: 'source', ...(runDir ? { pidFile: childPidFile(runDir, 'source', this.camera.id) } : {}), log: this.options.log,
     });
     const frameMs = 1000 / fps;
     let n = 0;

@@ -45,6 +45,7 @@ describe('media file frames', () => {
 
   it('names the file for missing, non-media and truncated input', async () => {
     await expect(collect(join(dir, 'missing.jpg'))).rejects.toThrow(/missing\.jpg: no such file/);
+    await expect(collect(join(dir, 'missing.jpg'))).rejects.toMatchObject({ cause: { code: 'ENOENT', syscall: 'stat' } });
     const text = join(dir, 'notes.jpg');
     await writeFile(text, 'this is not an image\n');
     await expect(collect(text)).rejects.toThrow(MediaFileError);
@@ -52,6 +53,7 @@ describe('media file frames', () => {
     const truncated = join(dir, 'cut.jpg');
     await writeFile(truncated, (await readFile(PERSON_PHOTO)).subarray(0, 15_000));
     await expect(collect(truncated)).rejects.toThrow(/cut\.jpg: cannot decode image: .*premature end/i);
+    await expect(collect(truncated)).rejects.toMatchObject({ cause: { message: expect.stringMatching(/premature end/i) } });
   });
 
   it('gives a photo without people just as well', async () => {

@@ -29,8 +29,8 @@ export interface MediaFrameOptions {
 
 /** An error about one input file; the message always starts with the file name. */
 export class MediaFileError extends Error {
-  constructor(readonly file: string, reason: string) {
-    super(`${file}: ${reason}`);
+  constructor(readonly file: string, reason: string, options?: ErrorOptions) {
+    super(`${file}: ${reason}`, options);
     this.name = 'MediaFileError';
   }
 }
@@ -41,7 +41,7 @@ export async function* mediaFileFrames(file: string, options: MediaFrameOptions)
     if (!info.isFile()) throw new Error('not a regular file');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new MediaFileError(file, code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message));
+    throw new MediaFileError(file, code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message), { cause: err });
   }
 
   if (await isImageFile(file)) {
@@ -49,7 +49,7 @@ export async function* mediaFileFrames(file: string, options: MediaFrameOptions)
     try {
       decoded = await decodeImageFile(file, options.maxImageWidth);
     } catch (err) {
-      throw new MediaFileError(file, `cannot decode image: ${(err as Error).message}`);
+      throw new MediaFileError(file, `cannot decode image: ${(err as Error).message}`, { cause: err });
     }
     yield { frame: decoded.frame, index: 0, ptsMs: 0, width: decoded.width, height: decoded.height, scale: decoded.scale };
     return;
@@ -73,6 +73,6 @@ export async function* mediaFileFrames(file: string, options: MediaFrameOptions)
       };
     }
   } catch (err) {
-    throw new MediaFileError(file, `not a readable image or video: ${(err as Error).message}`);
+    throw new MediaFileError(file, `not a readable image or video: ${(err as Error).message}`, { cause: err });
   }
 }
