@@ -19,8 +19,8 @@ export const SMALLEST_SITE_FILE = [
 ].join('\n');
 
 export class ConfigError extends Error {
-  constructor(readonly file: string, readonly problems: string[], hint?: string) {
-    super(`${file}: invalid config\n${problems.map((p) => `  ${p}`).join('\n')}${hint ? `\n${hint}` : ''}`);
+  constructor(readonly file: string, readonly problems: string[], hint?: string, options?: ErrorOptions) {
+    super(`${file}: invalid config\n${problems.map((p) => `  ${p}`).join('\n')}${hint ? `\n${hint}` : ''}`, options);
     this.name = 'ConfigError';
   }
 }
@@ -66,7 +66,7 @@ export async function loadConfig(file: string, use: ConfigUse = 'site'): Promise
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+    throw new ConfigError(file, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`], undefined, { cause: err });
   }
   let raw: unknown;
   try {

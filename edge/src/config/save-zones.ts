@@ -17,8 +17,8 @@ import { agentConfigSchema, zoneSchema, type ZoneConfig } from './schema.js';
 
 /** The file cannot take the change as it stands (missing camera, invalid YAML or other problems in it). */
 export class ConfigFileError extends Error {
-  constructor(readonly file: string, message: string) {
-    super(`${file}: ${message}`);
+  constructor(readonly file: string, message: string, options?: ErrorOptions) {
+    super(`${file}: ${message}`, options);
     this.name = 'ConfigFileError';
   }
 }
@@ -148,7 +148,7 @@ async function save(file: string, cameraId: string, zones: readonly ZoneConfig[]
     text = await readFile(file, 'utf8');
     mode = (await stat(file)).mode & 0o777;
   } catch (err) {
-    throw new ConfigFileError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ConfigFileError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
   const out = rewriteZones(file, text, cameraId, zones);
   const backup = `${file}.bak`;
