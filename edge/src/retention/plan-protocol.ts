@@ -1,5 +1,5 @@
 /** What the retention plan thread (plan-thread.ts) and its worker (plan-worker.ts) say to each other. */
-import type { PlanInput, RetentionPlan } from './retention-plan.js';
+import { RETENTION_REASONS, type PlanInput, type PlannedDeletion, type RetentionPlan } from './retention-plan.js';
 
 /** workerData of a plan worker; the marker refuses anything else that runs the worker file. */
 export interface PlanWorkerData {
@@ -26,7 +26,7 @@ export type PlanRequest =
 export type PlanReply =
   | { readonly type: 'ready' }
   | { readonly type: 'start-error'; readonly error: WireError }
-  | { readonly type: 'plan'; readonly id: number; readonly plan: RetentionPlan }
+  | { readonly type: 'plan'; readonly id: number; readonly plan: PackedPlan }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError };
 
 export function toWireError(err: unknown): WireError {
@@ -42,4 +42,59 @@ export function fromWireError(wire: WireError, context: string): Error {
   if (wire.code !== undefined) err.code = wire.code;
   if (wire.stack !== undefined) err.stack = `${err.name}: ${err.message}\n(in the plan worker) ${wire.stack}`;
   return err;
+}
+
+/**
+ * A plan as it crosses to the event loop: the deletions in columns. Structured clone rebuilds an
+ * array of 10,000 small objects in about 7 ms of the receiving thread (13 ms at p90 on the shared
+ * test machine); numbers in one transferred Float64Array and two string arrays take under 1 ms,
+ * and the objects are rebuilt with one fixed shape.
+ */
+export interface PackedPlan {
+  readonly plan: Omit<RetentionPlan, 'deletions'>;
+  /** Per deletion: id, startMs, endMs, bytes (all safe integers, exact in a double). */
+  readonly numbers: Float64Array;
+  readonly cameras: string[];
+  readonly paths: string[];
+  /** Index into RETENTION_REASONS. */
+  readonly reasons: Uint8Array;
+}
+
+const FIELDS = 4;
+
+export function packPlan(plan: RetentionPlan): { packed: PackedPlan; transfer: ArrayBuffer[] } {
+  const { deletions, ...rest } = plan;
+  const n = deletions.length;
+  const numbers = new Float64Array(n * FIELDS);
+  const reasons = new Uint8Array(n);
+  const cameras = new Array<string>(n);
+  const paths = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const d = deletions[i] as PlannedDeletion;
+    numbers[i * FIELDS] = d.id;
+    numbers[i * FIELDS + 1] = d.startMs;
+    numbers[i * FIELDS + 2] = d.endMs;
+    numbers[i * FIELDS + 3] = d.bytes;
+    reasons[i] = RETENTION_REASONS.indexOf(d.reason);
+    cameras[i] = d.camera;
+    paths[i] = d.path;
+  }
+  return { packed: { plan: rest, numbers, cameras, paths, reasons }, transfer: [numbers.buffer as ArrayBuffer, reasons.buffer as ArrayBuffer] };
+}
+
+export function unpackPlan(packed: PackedPlan): RetentionPlan {
+  const { numbers, cameras, paths, reasons } = packed;
+  const deletions = new Array<PlannedDeletion>(paths.length);
+  for (let i = 0; i < paths.length; i++) {
+    deletions[i] = {
+      id: numbers[i * FIELDS] as number,
+      camera: cameras[i] as string,
+      path: paths[i] as string,
+      startMs: numbers[i * FIELDS + 1] as number,
+      endMs: numbers[i * FIELDS + 2] as number,
+      bytes: numbers[i * FIELDS + 3] as number,
+      reason: RETENTION_REASONS[reasons[i] as number] as PlannedDeletion['reason'],
+    };
+  }
+  return { ...packed.plan, deletions };
 }

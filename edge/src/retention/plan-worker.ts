@@ -8,7 +8,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { createRetentionRepository } from '../store/retention-repository.js';
-import { PLAN_WORKER_ROLE, toWireError, type PlanReply, type PlanRequest, type PlanWorkerData } from './plan-protocol.js';
+import { packPlan, PLAN_WORKER_ROLE, toWireError, type PlanReply, type PlanRequest, type PlanWorkerData } from './plan-protocol.js';
 import { planRetention } from './retention-plan.js';
 
 const data = workerData as Partial<PlanWorkerData> | null;
@@ -16,7 +16,7 @@ if (isMainThread || !parentPort || data?.role !== PLAN_WORKER_ROLE || typeof dat
   throw new Error('plan-worker: runs only as the retention plan thread started by plan-thread.ts');
 }
 const port = parentPort;
-const reply = (message: PlanReply): void => port.postMessage(message);
+const reply = (message: PlanReply, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 function open(file: string, busyTimeoutMs: number): Database | null {
   try {
@@ -40,11 +40,14 @@ if (db === null) {
       port.close();
       return;
     }
+    let packed: ReturnType<typeof packPlan>;
     try {
-      reply({ type: 'plan', id: message.id, plan: planRetention(index, message.input) });
+      packed = packPlan(planRetention(index, message.input));
     } catch (err) {
       reply({ type: 'error', id: message.id, error: toWireError(err) });
+      return;
     }
+    reply({ type: 'plan', id: message.id, plan: packed.packed }, packed.transfer);
   });
   reply({ type: 'ready' });
 }
