@@ -21,12 +21,15 @@ export interface WireError {
 
 export type PlanRequest =
   | { readonly type: 'plan'; readonly id: number; readonly input: PlanInput }
+  /** The sum of indexed segment sizes (the maxBytes budget's measure): a scan of the whole index. */
+  | { readonly type: 'index-bytes'; readonly id: number }
   | { readonly type: 'close' };
 
 export type PlanReply =
   | { readonly type: 'ready' }
   | { readonly type: 'start-error'; readonly error: WireError }
   | { readonly type: 'plan'; readonly id: number; readonly plan: PackedPlan }
+  | { readonly type: 'index-bytes'; readonly id: number; readonly bytes: number }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError };
 
 export function toWireError(err: unknown): WireError {

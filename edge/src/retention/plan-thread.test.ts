@@ -1,15 +1,20 @@
 /**
  * The plan worker on a real SQLite file seeded like a site with a backlog: the plan it makes is
  * the plan made on the event loop, the event loop keeps turning while it plans, and a worker that
- * dies or cannot start says so.
+ * dies or cannot start says so; the cleaner starts a new one, or plans on the event loop with a
+ * warning when none can start. The seeded rows are not in the recorder's layout: the cleaner drops
+ * them from the index without touching a file.
  */
-import Sqlite from 'better-sqlite3';
+import { unlinkSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
+import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useTempStores } from '../../test/temp-store.js';
 import { retentionSchema } from '../config/schema.js';
+import { createLogger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { PlanWorkerStartError, RetentionPlanThread } from './plan-thread.js';
+import { RetentionCleaner } from './retention-cleaner.js';
 import { DAY_MS, diskPressure, LOW_WATERMARK, retentionPolicy, type DiskPressure } from './retention-policy.js';
 import { planRetention, type PlanInput } from './retention-plan.js';
 
@@ -115,7 +120,7 @@ describe('RetentionPlanThread', () => {
     expect([...kinds].sort()).toEqual(['batch full', 'continuous_expired', 'disk_pressure_continuous', 'disk_pressure_event', 'event_expired', 'storage_full']);
   });
 
-  it('sees rows written by the main connection since its last plan (WAL, no stale snapshot)', async () => {
+  it('sees rows written by the main connection since its last read (WAL, no stale snapshot), plans and sums alike', async () => {
     const { store, indexBytes } = seed(2, 20, 4);
     const planner = thread(store.file);
     const input: PlanInput = { now: NOW, policy, pressure: noPressure(indexBytes) };
@@ -125,6 +130,9 @@ describe('RetentionPlanThread', () => {
     const after = await planner.plan(input);
     expect(after).toEqual(planRetention(store.retention, input));
     expect(after.deletions.length).toBe(before.deletions.length - 10);
+    // The maxBytes budget's sum, read there too.
+    expect(await planner.indexBytes()).toBe(indexBytes - 10 * SEGMENT_BYTES);
+    expect(await planner.indexBytes()).toBe(store.retention.indexBytes());
   });
 
   it('keeps the event loop turning while a large plan is made: its longest stall is far below the plan time in-thread', async () => {
@@ -157,7 +165,7 @@ describe('RetentionPlanThread', () => {
       expect(started).toHaveLength(1);
       const inHand = planner.plan(input);
       setImmediate(() => void started[0]!.terminate());
-      await expect(inHand).rejects.toThrow(/retention plan worker exited \(code 1\) during a plan/);
+      await expect(inHand).rejects.toThrow(/retention plan worker exited \(code 1\) with work in hand/);
       expect(planner.running).toBe(false);
       expect(await planner.plan(input)).toEqual(expected);
       expect(started).toHaveLength(2);
@@ -189,5 +197,56 @@ describe('RetentionPlanThread', () => {
     await planner.close();
     expect(planner.running).toBe(false);
     await expect(planner.plan({ now: NOW, policy, pressure: noPressure(0) })).rejects.toThrow(/after close/);
+  });
+});
+
+describe('RetentionCleaner with the plan worker', () => {
+  const cleaners: RetentionCleaner[] = [];
+  afterEach(async () => {
+    await Promise.all(cleaners.splice(0).map((c) => c.close()));
+  });
+
+  function cleaner(store: Store, config: Record<string, unknown> = {}) {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('retention', { level: 'debug', write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const c = new RetentionCleaner(store, {
+      config: retentionSchema.parse({ continuous: { days: 14 }, maxDiskPercent: 99, ...config }), log, now: () => NOW,
+    });
+    cleaners.push(c);
+    return { cleaner: c, lines };
+  }
+
+  it('starts a new worker for the next run when the last one died between runs', async () => {
+    const { store } = seed(2, 16, 4);
+    const { cleaner: c } = cleaner(store, { maxBytes: 1e15 });
+    const started: Worker[] = [];
+    const onWorker = (w: Worker): void => void started.push(w);
+    process.on('worker', onWorker);
+    try {
+      const expected = await c.plan();
+      expect(expected.deletions.length).toBeGreaterThan(0);
+      expect(started).toHaveLength(1);
+      await started[0]!.terminate();
+      const report = await c.runOnce();
+      expect(started).toHaveLength(2);
+      expect(report).toMatchObject({ refused: expected.deletions.length, deleted: 0, complete: true });
+      expect(store.retention.segmentsById(expected.deletions.map((d) => d.id))).toEqual([]);
+    } finally {
+      process.off('worker', onWorker);
+    }
+  });
+
+  it('plans on the event loop, with a warning, when the worker cannot open the database', async () => {
+    const { store, indexBytes } = seed(2, 16, 4);
+    const expected = planRetention(store.retention, { now: NOW, policy, pressure: noPressure(indexBytes) });
+    expect(expected.deletions.length).toBeGreaterThan(0);
+    // The store keeps its open file; a new connection (the worker's) finds no file at the path.
+    unlinkSync(store.file);
+    const { cleaner: c, lines } = cleaner(store);
+    const report = await c.runOnce();
+    expect(report).toMatchObject({ refused: expected.deletions.length, complete: true });
+    expect(store.retention.segmentsById(expected.deletions.map((d) => d.id))).toEqual([]);
+    const warning = lines.find((l) => l.msg === 'retention plan worker could not start: reading the index on the event loop this time');
+    expect(warning).toMatchObject({ level: 'warn', err: { name: 'PlanWorkerStartError', message: expect.stringContaining(store.file) } });
   });
 });

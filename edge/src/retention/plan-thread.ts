@@ -29,9 +29,12 @@ export class PlanWorkerStartError extends Error {
 }
 
 interface Pending {
-  resolve(plan: RetentionPlan): void;
+  resolve(reply: PlanReply): void;
   reject(err: Error): void;
 }
+
+/** A request with its id: what #request() sends. */
+type Outgoing = Extract<PlanRequest, { id: number }>;
 
 /**
  * Under vitest and tsx this module is the .ts source, and so must the worker be: Node 20 ignores
@@ -61,15 +64,16 @@ export class RetentionPlanThread {
 
   /** The plan planRetention() would make on the database now. Rejects with PlanWorkerStartError when the worker cannot start. */
   async plan(input: PlanInput): Promise<RetentionPlan> {
-    if (this.#closed) throw new Error('retention plan thread: plan() after close()');
-    const worker = await this.#started();
-    return new Promise<RetentionPlan>((resolve, reject) => {
-      const id = this.#nextId++;
-      this.#pending.set(id, { resolve, reject });
-      // Kept alive only while it has work: an idle planner never holds the process (a CLI) open.
-      worker.ref();
-      worker.postMessage({ type: 'plan', id, input } satisfies PlanRequest);
-    });
+    const reply = await this.#request('plan()', (id) => ({ type: 'plan', id, input }));
+    if (reply.type !== 'plan') throw new Error(`retention plan worker: answered a plan with ${reply.type}`);
+    return unpackPlan(reply.plan);
+  }
+
+  /** The sum of indexed segment sizes in bytes (RetentionRepository.indexBytes), read by the worker. */
+  async indexBytes(): Promise<number> {
+    const reply = await this.#request('indexBytes()', (id) => ({ type: 'index-bytes', id }));
+    if (reply.type !== 'index-bytes') throw new Error(`retention plan worker: answered indexBytes with ${reply.type}`);
+    return reply.bytes;
   }
 
   /** Whether a worker is running now (for tests and status). */
@@ -87,6 +91,18 @@ export class RetentionPlanThread {
     const exited = once(worker, 'exit');
     worker.postMessage({ type: 'close' } satisfies PlanRequest);
     await exited;
+  }
+
+  async #request(what: string, message: (id: number) => Outgoing): Promise<PlanReply> {
+    if (this.#closed) throw new Error(`retention plan thread: ${what} after close()`);
+    const worker = await this.#started();
+    return new Promise<PlanReply>((resolve, reject) => {
+      const id = this.#nextId++;
+      this.#pending.set(id, { resolve, reject });
+      // Kept alive only while it has work: an idle planner never holds the process (a CLI) open.
+      worker.ref();
+      worker.postMessage(message(id) satisfies PlanRequest);
+    });
   }
 
   #started(): Promise<Worker> {
@@ -136,13 +152,13 @@ export class RetentionPlanThread {
     this.#worker = worker;
     let crash: Error | null = null;
     worker.on('message', (reply: PlanReply) => {
-      if (reply.type !== 'plan' && reply.type !== 'error') return;
+      if (!('id' in reply)) return;
       const pending = this.#pending.get(reply.id);
       if (!pending) return;
       this.#pending.delete(reply.id);
       if (this.#pending.size === 0) worker.unref();
-      if (reply.type === 'plan') pending.resolve(unpackPlan(reply.plan));
-      else pending.reject(fromWireError(reply.error, 'retention plan'));
+      if (reply.type === 'error') pending.reject(fromWireError(reply.error, 'retention plan worker'));
+      else pending.resolve(reply);
     });
     worker.on('error', (err: Error) => {
       crash = err;
@@ -151,8 +167,8 @@ export class RetentionPlanThread {
       if (this.#worker === worker) this.#worker = null;
       if (this.#pending.size === 0) return;
       const reason = crash
-        ? new Error(`retention plan worker died during a plan: ${crash.message}`, { cause: crash })
-        : new Error(`retention plan worker exited (code ${code}) during a plan`);
+        ? new Error(`retention plan worker died with work in hand: ${crash.message}`, { cause: crash })
+        : new Error(`retention plan worker exited (code ${code}) with work in hand`);
       for (const p of this.#pending.values()) p.reject(reason);
       this.#pending.clear();
     });

@@ -1,7 +1,8 @@
 /**
  * The retention plan worker thread: plans on its own read-only connection to mimamori.db, so the
- * 75–480 ms of SQLite a plan takes (docs/benchmarks.md) is not spent on the agent's event loop,
- * which also serves the ATM warnings. WAL lets this connection read a consistent snapshot while
+ * 75–480 ms of SQLite a plan takes (docs/benchmarks.md), and the ~100 ms sum over a million-row
+ * index that the maxBytes budget needs, are not spent on the agent's event loop, which also
+ * serves the ATM warnings. WAL lets this connection read a consistent snapshot while
  * the main connection writes; the gaps' TEMP table is private to it. Started by plan-thread.ts.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -40,14 +41,16 @@ if (db === null) {
       port.close();
       return;
     }
-    let packed: ReturnType<typeof packPlan>;
     try {
-      packed = packPlan(planRetention(index, message.input));
+      if (message.type === 'index-bytes') {
+        reply({ type: 'index-bytes', id: message.id, bytes: index.indexBytes() });
+        return;
+      }
+      const { packed, transfer } = packPlan(planRetention(index, message.input));
+      reply({ type: 'plan', id: message.id, plan: packed }, transfer);
     } catch (err) {
       reply({ type: 'error', id: message.id, error: toWireError(err) });
-      return;
     }
-    reply({ type: 'plan', id: message.id, plan: packed.packed }, packed.transfer);
   });
   reply({ type: 'ready' });
 }

@@ -192,7 +192,7 @@ export class RetentionCleaner {
       // With maxBytes set the index alone still gives a budget; diskPressure() says when nothing does.
       this.#log.warn('statfs failed', { dataDir: this.#store.dataDir, err });
     }
-    const indexBytes = this.#config.maxBytes === undefined ? null : this.#store.retention.indexBytes();
+    const indexBytes = this.#config.maxBytes === undefined ? null : await this.#offLoop((p) => p.indexBytes(), () => this.#store.retention.indexBytes());
     if (!fs && indexBytes === null) {
       // Usage unknown: expiry still runs; nothing is deleted for room, and an alarm does not clear.
       return { overBudget: false, mustFreeBytes: 0, targetFreeBytes: 0, belowLowWatermark: false, measure: 'disk', usedBytes: 0, budgetBytes: 0 };
@@ -220,7 +220,10 @@ export class RetentionCleaner {
         const delayMs = Math.max(0, this.#lastRunEnd + gapMs - performance.now());
         if (performance.now() + delayMs < this.#dueAt) this.#schedule(delayMs);
       })
-      .catch((err: unknown) => this.#log.warn('disk check failed', { dataDir: this.#store.dataDir, err }))
+      .catch((err: unknown) => {
+        // A check cut short by close() (the plan worker is gone) is not a disk problem.
+        if (!this.#closed) this.#log.warn('disk check failed', { dataDir: this.#store.dataDir, err });
+      })
       .finally(() => {
         this.#checking = false;
       });
@@ -230,17 +233,22 @@ export class RetentionCleaner {
   async plan(): Promise<RetentionPlan> {
     const pressure = await this.pressure();
     const input: PlanInput = { now: this.#now(), policy: this.#policy, pressure, maxDeletions: this.#options.maxDeletionsPerPlan };
+    return this.#offLoop((p) => p.plan(input), () => planRetention(this.#store.retention, input));
+  }
+
+  /** Index reads in the plan worker; on the event loop only when there is none or it cannot start. */
+  async #offLoop<T>(inWorker: (planner: RetentionPlanThread) => Promise<T>, here: () => T): Promise<T> {
     if (this.#planner) {
       try {
-        return await this.#planner.plan(input);
+        return await inWorker(this.#planner);
       } catch (err) {
-        // A worker that died mid-plan is an error of this run (the next starts a new one); only
-        // one that could not start at all is worked around, so a plan is still made.
+        // A worker that died with the work in hand is an error of this run (the next starts a new
+        // one); only one that could not start at all is worked around, so the run still happens.
         if (!(err instanceof PlanWorkerStartError)) throw err;
-        this.#log.warn('retention plan worker could not start: planning on the event loop this time', { err });
+        this.#log.warn('retention plan worker could not start: reading the index on the event loop this time', { err });
       }
     }
-    return planRetention(this.#store.retention, input);
+    return here();
   }
 
   /** Plans and deletes until the plan is worked off (or the run's time budget is spent). Concurrent calls share one run. */
