@@ -247,7 +247,7 @@ try {
   loopRows.push(...(await loopDelays('backlog: first batch', backlog.store, NOW, noPressure(backlog.indexBytes))));
   // The floor: the same measure with nothing running, for as long as the worker rows took.
   const idle = await loopDelay(() => sleep(2000));
-  // What stays on the loop with maxBytes set: pressure() sums the index before each plan.
+  // With maxBytes set, pressure() sums the index before each plan: as long a stall as a plan, were it on the loop.
   const sums: number[] = [];
   for (let i = 0; i < 10; i++) {
     const t = performance.now();
@@ -265,7 +265,7 @@ try {
   for (const r of loopRows) console.log(r);
   console.log(loopRow('idle, 2 s, nothing planned', '-', idle, null));
   const s = summarise(sums);
-  console.log(`\nindexBytes() (the maxBytes budget's sum, still on the event loop), ${steady.segments} segments: median ${s.median.toFixed(0)} ms, p90 ${s.p90.toFixed(0)} ms`);
+  console.log(`\nindexBytes() on the event loop (the maxBytes budget's sum; the cleaner reads it in the plan worker), ${steady.segments} segments: median ${s.median.toFixed(0)} ms, p90 ${s.p90.toFixed(0)} ms`);
   small.store.close();
   steady.store.close();
   backlog.store.close();
