@@ -14,15 +14,22 @@
  *
  * Each scenario is planned `--runs` times after 3 warm-up runs; the figures are wall time of
  * planRetention() (reading the index, events and holds, building and querying the gaps).
+ *
+ * Then the event loop during planning: `--loop-runs` plans back to back (as a backlog run plans
+ * batch after batch), on the event loop and in the plan worker (retention/plan-thread.ts), with
+ * monitorEventLoopDelay at 1 ms resolution; an idle 2 s stretch gives the floor.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setImmediate as turn, setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Sqlite from 'better-sqlite3';
 import { retentionSchema } from '../src/config/schema.js';
 import { diskPressure, DAY_MS, LOW_WATERMARK, retentionPolicy, type DiskPressure } from '../src/retention/retention-policy.js';
-import { planRetention, type RetentionPlan } from '../src/retention/retention-plan.js';
+import { RetentionPlanThread } from '../src/retention/plan-thread.js';
+import { planRetention, type PlanInput, type RetentionPlan } from '../src/retention/retention-plan.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { summarise } from './stats.js';
 
@@ -30,9 +37,11 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '30' },
     segments: { type: 'string', default: '1000000' },
+    'loop-runs': { type: 'string', default: '20' },
   },
 });
 const runs = Number(values.runs);
+const loopRuns = Number(values['loop-runs']);
 const target = Number(values.segments);
 const BITRATE_BYTES_PER_MS = 500; // ~4 Mbit/s
 const EVENTS_PER_DAY = 20;
@@ -146,11 +155,66 @@ const steadyKeep = (c: number, s: number, e: number, windows: [number, number][]
   return windows.some(([lo, hi]) => s < hi && e > lo);
 };
 
-function scenarios(name: string, built: Built): string[] {
+interface LoopDelay {
+  readonly ms: number;
+  readonly median: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly samples: number;
+}
+
+/** Event-loop delay while `work` runs: ms between turns of a 1 ms timer, so an idle loop shows just over 1. */
+async function loopDelay(work: () => Promise<void>): Promise<LoopDelay> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const t0 = performance.now();
+  await work();
+  const ms = performance.now() - t0;
+  // One more timer turn, so a stall at the very end is recorded.
+  await sleep(5);
+  h.disable();
+  const toMs = (ns: number): number => ns / 1e6;
+  return { ms, median: toMs(h.percentile(50)), p90: toMs(h.percentile(90)), p99: toMs(h.percentile(99)), max: toMs(h.max), samples: h.count };
+}
+
+/** `plans`: how many plans the stretch held (null for the idle floor). */
+const loopRow = (label: string, how: string, d: LoopDelay, plans: number | null): string => {
+  const f = (v: number): string => v.toFixed(v < 10 ? 1 : 0);
+  return `| ${label} | ${how} | ${f(d.median)} / ${f(d.p90)} / ${f(d.p99)} / ${f(d.max)} | ${d.samples} | ${plans === null ? '-' : (d.ms / plans).toFixed(0)} |`;
+};
+
+/** `loopRuns` plans back to back on the event loop, then in the worker (after one warm-up plan each). */
+async function loopDelays(label: string, store: Store, now: number, pressure: DiskPressure): Promise<string[]> {
+  const input: PlanInput = { now, policy, pressure };
+  planRetention(store.retention, input);
+  const inThread = await loopDelay(async () => {
+    for (let i = 0; i < loopRuns; i++) {
+      planRetention(store.retention, input);
+      // As the cleaner does between a plan and its deletions: the loop gets a turn.
+      await turn();
+    }
+  });
+  const planner = new RetentionPlanThread({ file: store.file });
+  try {
+    await planner.plan(input);
+    const inWorker = await loopDelay(async () => {
+      for (let i = 0; i < loopRuns; i++) await planner.plan(input);
+    });
+    return [loopRow(label, 'on the event loop', inThread, loopRuns), loopRow(label, 'plan worker', inWorker, loopRuns)];
+  } finally {
+    await planner.close();
+  }
+}
+
+const loopRows: string[] = [];
+
+async function scenarios(name: string, built: Built, loop = false): Promise<string[]> {
   const rows = [
     time(`${name}: routine run (10 min newly expired, no pressure)`, built.store, NOW, noPressure(built.indexBytes), describe),
     time(`${name}: disk pressure, just over budget (free 3%)`, built.store, NOW, squeeze(built.indexBytes, 0.03), describe),
   ];
+  if (loop) loopRows.push(...(await loopDelays(`${name}: disk pressure (free 3%)`, built.store, NOW, squeeze(built.indexBytes, 0.03))));
   addHolds(built.store, true);
   rows.push(time(`${name} + a hold over everything, over budget → storage_full`, built.store, NOW, squeeze(built.indexBytes, 0.05), describe));
   return rows;
@@ -176,16 +240,32 @@ try {
   const buildBacklogS = (performance.now() - t2) / 1000;
 
   const rows = [
-    ...scenarios('8 cameras, 10 s', small),
-    ...scenarios(`${steadyCameras} cameras, 60 s`, steady),
+    ...(await scenarios('8 cameras, 10 s', small)),
+    ...(await scenarios(`${steadyCameras} cameras, 60 s`, steady, true)),
     time('backlog: 73 days expire at once (first batch)', backlog.store, NOW, noPressure(backlog.indexBytes), describe),
   ];
+  loopRows.push(...(await loopDelays('backlog: first batch', backlog.store, NOW, noPressure(backlog.indexBytes))));
+  // The floor: the same measure with nothing running, for as long as the worker rows took.
+  const idle = await loopDelay(() => sleep(2000));
+  // With maxBytes set, pressure() sums the index before each plan: as long a stall as a plan, were it on the loop.
+  const sums: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    steady.store.retention.indexBytes();
+    sums.push(performance.now() - t);
+  }
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${runs} runs per scenario after 3 warm-up runs`);
   console.log(`steady, 8 cameras, 10 s segments: ${small.segments} segments, ${small.events} events, 3 holds (built in ${buildSmallS.toFixed(0)} s)`);
   console.log(`steady, ${steady.cameras} cameras, 60 s segments: ${steady.segments} segments, ${steady.events} events, 3 holds (built in ${buildSteadyS.toFixed(0)} s)`);
   console.log(`backlog: ${backlog.segments} segments on 8 cameras over ${backlogDays} days, ${backlog.events} events (built in ${buildBacklogS.toFixed(0)} s)`);
   console.log('\n| scenario | wall ms (median / p90 / p99) | CPU ms (median / p90 / p99) | plan |\n|---|---|---|---|');
   for (const r of rows) console.log(r);
+  console.log(`\nevent-loop delay during ${loopRuns} plans back to back (monitorEventLoopDelay, 1 ms resolution); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('\n| scenario | planning | event-loop delay ms (median / p90 / p99 / max) | samples | ms per plan |\n|---|---|---|---|---|');
+  for (const r of loopRows) console.log(r);
+  console.log(loopRow('idle, 2 s, nothing planned', '-', idle, null));
+  const s = summarise(sums);
+  console.log(`\nindexBytes() on the event loop (the maxBytes budget's sum; the cleaner reads it in the plan worker), ${steady.segments} segments: median ${s.median.toFixed(0)} ms, p90 ${s.p90.toFixed(0)} ms`);
   small.store.close();
   steady.store.close();
   backlog.store.close();

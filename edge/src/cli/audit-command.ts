@@ -65,7 +65,8 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    const verdict = store.audit.verify();
+    // Always the whole log from seq 1: the investigator's check, not the dashboard's quick one.
+    const verdict = store.audit.verify({ full: true });
     if (values.json) {
       console.log(JSON.stringify(verdict));
     } else if (verdict.ok) {

@@ -20,6 +20,11 @@
  *
  * Pressure is not left to the interval: nudge() (a segment closed, a write refused for space)
  * measures the disk at once and runs the cleaner when it is over a budget or the reserve is short.
+ *
+ * Plans are made in a worker thread on its own read-only connection (plan-thread.ts): a plan is
+ * up to half a second of SQLite, every 5 s while a backlog lasts, and the event loop it would stall
+ * also carries the ATM warnings. A worker that dies fails that run (logged, retried at the next);
+ * only when one cannot be started at all is the plan made here, with a warning.
  */
 import { lstatSync, unlinkSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
@@ -31,7 +36,8 @@ import { classifyWriteFailure } from '../store/write-failure.js';
 import {
   diskPressure, retentionPolicy, type DiskMeasure, type DiskPressure, type FsUsage, type RetentionPolicy,
 } from './retention-policy.js';
-import { emptyTotals, planRetention, type PlannedDeletion, type ReasonTotals, type RetentionPlan } from './retention-plan.js';
+import { PlanWorkerStartError, RetentionPlanThread } from './plan-thread.js';
+import { emptyTotals, planRetention, type PlanInput, type PlannedDeletion, type ReasonTotals, type RetentionPlan } from './retention-plan.js';
 import { segmentFile } from './segment-files.js';
 import { sweepRecordings, type SweepResult } from './segment-sweep.js';
 
@@ -90,6 +96,8 @@ export interface RetentionCleanerOptions {
   readonly maxDeletionsPerPlan?: number;
   /** A run stops planning new batches after this long (default 60 s); the rest follows soon. */
   readonly runBudgetMs?: number;
+  /** Plan in a worker thread on its own read-only connection (default true); false: on the event loop. */
+  readonly planInWorker?: boolean;
 }
 
 /** What deleting a plan did; see RetentionRunReport. */
@@ -124,6 +132,8 @@ export class RetentionCleaner {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #options: RetentionCleanerOptions;
+  /** Started at the first plan, closed by close(); null when planning on the event loop. */
+  readonly #planner: RetentionPlanThread | null;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<RetentionRunReport> | null = null;
   #closed = false;
@@ -146,6 +156,7 @@ export class RetentionCleaner {
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#options = options;
+    this.#planner = options.planInWorker === false ? null : new RetentionPlanThread({ file: store.file });
   }
 
   /** The one-time start-up sweep; run it before the recorders start. */
@@ -181,7 +192,7 @@ export class RetentionCleaner {
       // With maxBytes set the index alone still gives a budget; diskPressure() says when nothing does.
       this.#log.warn('statfs failed', { dataDir: this.#store.dataDir, err });
     }
-    const indexBytes = this.#config.maxBytes === undefined ? null : this.#store.retention.indexBytes();
+    const indexBytes = this.#config.maxBytes === undefined ? null : await this.#offLoop((p) => p.indexBytes(), () => this.#store.retention.indexBytes());
     if (!fs && indexBytes === null) {
       // Usage unknown: expiry still runs; nothing is deleted for room, and an alarm does not clear.
       return { overBudget: false, mustFreeBytes: 0, targetFreeBytes: 0, belowLowWatermark: false, measure: 'disk', usedBytes: 0, budgetBytes: 0 };
@@ -209,7 +220,10 @@ export class RetentionCleaner {
         const delayMs = Math.max(0, this.#lastRunEnd + gapMs - performance.now());
         if (performance.now() + delayMs < this.#dueAt) this.#schedule(delayMs);
       })
-      .catch((err: unknown) => this.#log.warn('disk check failed', { dataDir: this.#store.dataDir, err }))
+      .catch((err: unknown) => {
+        // A check cut short by close() (the plan worker is gone) is not a disk problem.
+        if (!this.#closed) this.#log.warn('disk check failed', { dataDir: this.#store.dataDir, err });
+      })
       .finally(() => {
         this.#checking = false;
       });
@@ -218,9 +232,23 @@ export class RetentionCleaner {
   /** What a run would delete now, and why; deletes nothing. */
   async plan(): Promise<RetentionPlan> {
     const pressure = await this.pressure();
-    return planRetention(this.#store.retention, {
-      now: this.#now(), policy: this.#policy, pressure, maxDeletions: this.#options.maxDeletionsPerPlan,
-    });
+    const input: PlanInput = { now: this.#now(), policy: this.#policy, pressure, maxDeletions: this.#options.maxDeletionsPerPlan };
+    return this.#offLoop((p) => p.plan(input), () => planRetention(this.#store.retention, input));
+  }
+
+  /** Index reads in the plan worker; on the event loop only when there is none or it cannot start. */
+  async #offLoop<T>(inWorker: (planner: RetentionPlanThread) => Promise<T>, here: () => T): Promise<T> {
+    if (this.#planner) {
+      try {
+        return await inWorker(this.#planner);
+      } catch (err) {
+        // A worker that died with the work in hand is an error of this run (the next starts a new
+        // one); only one that could not start at all is worked around, so the run still happens.
+        if (!(err instanceof PlanWorkerStartError)) throw err;
+        this.#log.warn('retention plan worker could not start: reading the index on the event loop this time', { err });
+      }
+    }
+    return here();
   }
 
   /** Plans and deletes until the plan is worked off (or the run's time budget is spent). Concurrent calls share one run. */
@@ -232,12 +260,13 @@ export class RetentionCleaner {
     return this.#running;
   }
 
-  /** Stops the timer and waits for a run in progress (it stops after its current batch). */
+  /** Stops the timer, waits for a run in progress (it stops after its current batch), then ends the plan worker. */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running?.catch(() => undefined);
+    await this.#planner?.close();
   }
 
   #schedule(delayMs: number): void {

@@ -83,7 +83,9 @@ export function auditEntryHash(entry: Omit<AuditEntry, 'hash'>): string {
 
 /**
  * Incremental chain check, so a log of any length is verified while streaming it from SQLite.
- * Returns the first problem, or null while the chain holds.
+ * Returns the first problem, or null while the chain holds. Started after a known entry (an
+ * export's first entry, or the store's checkpoint: the newest entry an earlier verdict found
+ * intact) it checks only what follows, trusting that entry: whatever came before is for a full walk.
  */
 export class AuditChainChecker {
   private previous: AuditHead | null;

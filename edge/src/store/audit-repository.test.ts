@@ -204,3 +204,91 @@ describe('audit log', () => {
     expect(switches).toBeGreaterThan(10);
   });
 });
+
+describe('audit verify from the checkpoint', () => {
+  /** Rewrites the chain from `seq` on with consistent hashes, as someone who knows the scheme could. */
+  function rewriteFrom(store: ReturnType<typeof open>, seq: number, actor: string): void {
+    const all = store.audit.list({ limit: 10_000 });
+    const raw = new Sqlite(store.file);
+    try {
+      const update = raw.prepare('UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?');
+      let prevHash = all[seq - 2]?.hash ?? GENESIS_HASH;
+      for (const e of all.slice(seq - 1)) {
+        const forged = { ...e, actor, prevHash };
+        const hash = auditEntryHash(forged);
+        update.run(actor, prevHash, hash, e.seq);
+        prevHash = hash;
+      }
+    } finally {
+      raw.close();
+    }
+  }
+
+  it('checks only what was appended since the last intact verdict, and still counts every entry', () => {
+    const store = open();
+    fill(store, 10);
+    expect(store.audit.verify()).toMatchObject({ ok: true, entries: 10, head: { seq: 10 } });
+    fill(store, 3);
+    expect(store.audit.verify()).toMatchObject({ ok: true, entries: 13, head: { seq: 13 } });
+    expect(store.audit.verify()).toMatchObject({ ok: true, entries: 13, head: { seq: 13 } });
+  });
+
+  it('finds an entry edited after the checkpoint, and one replaced with a recomputed hash', () => {
+    const store = open();
+    fill(store, 10);
+    expect(store.audit.verify().ok).toBe(true);
+    fill(store, 5);
+    tamper(store.file, `UPDATE audit_log SET details = '{"i":99}' WHERE seq = 13`);
+    expect(store.audit.verify()).toEqual({ ok: false, seq: 13, reason: 'entry 13 does not match its hash (its content was edited)' });
+
+    const other = open();
+    fill(other, 10);
+    expect(other.audit.verify().ok).toBe(true);
+    fill(other, 5);
+    const e12 = other.audit.list({ afterSeq: 11, limit: 1 })[0]!;
+    tamper(other.file, `UPDATE audit_log SET actor = 'nobody', hash = '${auditEntryHash({ ...e12, actor: 'nobody' })}' WHERE seq = 12`);
+    expect(other.audit.verify()).toMatchObject({ ok: false, seq: 13, reason: expect.stringContaining('entry 13 does not link to entry 12') });
+  });
+
+  it('misses an edit before the checkpoint that a full verify finds, and from then on every verify reports it', () => {
+    // The documented trade: the incremental check re-reads only the checkpoint entry before the new ones.
+    const store = open();
+    fill(store, 10);
+    expect(store.audit.verify().ok).toBe(true);
+    tamper(store.file, `UPDATE audit_log SET details = '{"i":99}' WHERE seq = 4`);
+    expect(store.audit.verify()).toMatchObject({ ok: true, entries: 10 });
+    const broken = { ok: false, seq: 4, reason: 'entry 4 does not match its hash (its content was edited)' };
+    expect(store.audit.verify({ full: true })).toEqual(broken);
+    expect(store.audit.verify()).toEqual(broken);
+    // Another process (the CLI) has no checkpoint: its first verify walks the whole log.
+    const cli = openStore(store.dataDir);
+    try {
+      expect(cli.audit.verify()).toEqual(broken);
+    } finally {
+      cli.close();
+    }
+  });
+
+  it('finds the checkpoint entry itself edited, removed, or the chain rewritten through it', () => {
+    const edited = open();
+    fill(edited, 10);
+    expect(edited.audit.verify().ok).toBe(true);
+    tamper(edited.file, `UPDATE audit_log SET subject = 'other' WHERE seq = 10`);
+    expect(edited.audit.verify()).toEqual({ ok: false, seq: 10, reason: 'entry 10 does not match its hash (its content was edited)' });
+
+    const cut = open();
+    fill(cut, 10);
+    expect(cut.audit.verify().ok).toBe(true);
+    tamper(cut.file, 'DELETE FROM audit_log WHERE seq > 8');
+    expect(cut.audit.verify()).toMatchObject({ ok: false, seq: 9, reason: expect.stringContaining('removed from the end') });
+
+    const rewritten = open();
+    fill(rewritten, 10);
+    const verified = rewritten.audit.verify();
+    expect(verified.ok).toBe(true);
+    rewriteFrom(rewritten, 3, 'forger');
+    const reason = `entry 10 is not the entry verified earlier (hash ${verified.ok ? verified.head!.hash : ''}): the chain was rewritten`;
+    expect(rewritten.audit.verify()).toEqual({ ok: false, seq: 10, reason });
+    expect(rewritten.audit.verify({ full: true })).toEqual({ ok: false, seq: 10, reason });
+  });
+});

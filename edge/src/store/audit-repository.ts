@@ -39,8 +39,15 @@ export interface AuditRepository {
   list(query?: AuditQuery): AuditEntry[];
   /** The newest entry's seq and hash, or null for an empty log: record it outside to anchor the tail. */
   head(): AuditHead | null;
-  /** Walks the whole chain; see audit-chain.ts for what it can and cannot detect. */
-  verify(): AuditVerdict;
+  /**
+   * Checks the chain; see audit-chain.ts for what it can and cannot detect. By default only the
+   * entries after the last intact verdict of this store are hashed (the checkpoint: that entry's
+   * seq and hash, in memory for the life of the store), after re-checking that entry itself, so a
+   * dashboard asking every few seconds costs the new entries, not the whole log. An edit before the
+   * checkpoint that keeps the checkpoint entry intact is found only by `{ full: true }`, which walks
+   * from seq 1 (`mimamori audit verify`; a store's first verify is full too).
+   */
+  verify(options?: { readonly full?: boolean }): AuditVerdict;
 }
 
 /** Control characters would let an actor name forge line breaks in printed logs. */
@@ -114,6 +121,10 @@ export function createAuditRepository(db: Database, clock: () => number): AuditR
   const page = db.prepare<[{ afterSeq: number; limit: number }], AuditRow>(
     `SELECT ${COLUMNS} FROM audit_log WHERE seq > @afterSeq ORDER BY seq LIMIT @limit`,
   );
+  const after = db.prepare<[number], AuditRow>(`SELECT ${COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq`);
+  const one = db.prepare<[number], AuditRow>(`SELECT ${COLUMNS} FROM audit_log WHERE seq = ?`);
+  /** The newest entry an intact verdict reached, and how many entries that verdict counted. */
+  let checkpoint: { head: AuditHead; entries: number } | null = null;
 
   const highWater = (): number => Math.max(counter.get()?.seq ?? 0, last.get()?.seq ?? 0);
 
@@ -147,9 +158,10 @@ export function createAuditRepository(db: Database, clock: () => number): AuditR
     return record;
   });
 
-  const verifyTx = db.transaction((): AuditVerdict => {
-    const checker = new AuditChainChecker();
-    for (const row of all.iterate()) {
+  /** Walks `rows` on from `start`, then checks the AUTOINCREMENT counter for a removed tail. */
+  const walk = (rows: Iterable<AuditRow>, start: { head: AuditHead; entries: number } | null): AuditVerdict => {
+    const checker = new AuditChainChecker(start?.head ?? null);
+    for (const row of rows) {
       let entry: AuditEntry;
       try {
         entry = toEntry(row);
@@ -169,7 +181,37 @@ export function createAuditRepository(db: Database, clock: () => number): AuditR
         reason: `entries ${first}–${reached} were removed from the end of the log (it once reached seq ${reached})`,
       };
     }
-    return { ok: true, entries: checker.entries, head };
+    return { ok: true, entries: (start?.entries ?? 0) + checker.entries, head };
+  };
+
+  /** Whether the checkpoint entry is still there, unchanged and consistent with its own hash. */
+  const checkpointHolds = (head: AuditHead): boolean => {
+    const row = one.get(head.seq);
+    if (!row || row.hash !== head.hash) return false;
+    try {
+      return auditEntryHash(toEntry(row)) === head.hash;
+    } catch {
+      return false;
+    }
+  };
+
+  const verifyTx = db.transaction((full: boolean): AuditVerdict => {
+    const known = checkpoint;
+    const holds = known === null || checkpointHolds(known.head);
+    let verdict = !full && known !== null && holds ? walk(after.iterate(known.head.seq), known) : walk(all.iterate(), null);
+    if (verdict.ok && known !== null && !holds) {
+      // Intact from seq 1 yet not the entry verified earlier: rewritten, hashes and all. The
+      // checkpoint is kept, so every later verify says so too.
+      verdict = {
+        ok: false,
+        seq: known.head.seq,
+        reason: `entry ${known.head.seq} is not the entry verified earlier (hash ${known.head.hash}): the chain was rewritten`,
+      };
+    }
+    if (verdict.ok && verdict.head !== null) checkpoint = { head: verdict.head, entries: verdict.entries };
+    // A break before the checkpoint (found by a full walk): later verifies walk from seq 1 and keep finding it.
+    else if (!verdict.ok && known !== null && holds && verdict.seq <= known.head.seq) checkpoint = null;
+    return verdict;
   });
 
   return {
@@ -191,10 +233,10 @@ export function createAuditRepository(db: Database, clock: () => number): AuditR
       return row === undefined ? null : { seq: row.seq, hash: row.hash };
     },
 
-    verify() {
+    verify(options = {}) {
       // A deferred transaction: the rows and the counter are read from one snapshot even while
       // another process appends.
-      return verifyTx();
+      return verifyTx(options.full === true);
     },
   };
 }
