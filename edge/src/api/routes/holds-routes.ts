@@ -8,7 +8,8 @@
  * - `POST /api/holds/:id/release`: body `{ reason? }`; 404 for an unknown hold, 409 when it was
  *   already released.
  * - `GET /api/audit?afterSeq=&limit=`: audit entries, oldest first, as `mimamori audit list --json`.
- * - `GET /api/audit/verify`: the chain verdict, as `mimamori audit verify --json`.
+ * - `GET /api/audit/verify`: the chain verdict in the shape of `mimamori audit verify --json`, checked
+ *   incrementally from the last intact verdict (the CLI always walks the whole chain).
  *
  * Access: investigators (who deal with police requests) and admins. The audit actor is always the
  * logged-in user, never a name from the body. Cameras must be cameras of this agent.
