@@ -66,6 +66,15 @@ export interface AgentOptions {
 }
 
 const HEALTH_SAMPLE_MS = 30_000;
+/**
+ * How long one write of the agent waits inside SQLite for another process's lock. better-sqlite3
+ * waits synchronously, so this is how long the event loop (ATM warnings, clerk alerts, the API)
+ * can stand still per attempt: short, because the write guard retries refused writes between
+ * turns of the loop. Opening and migrating still wait the store's 5 s default, as the CLI always does.
+ */
+const AGENT_BUSY_TIMEOUT_MS = 50;
+/** Longest wait between tries of a refused write: an alert written during a lock leaves within a second of its release. */
+const WRITE_RETRY_MAX_MS = 1000;
 /** How long close() lets writes the disk or a lock refuses keep trying before giving them up. */
 const SHUTDOWN_WRITES_MS = 10_000;
 /** How long close() waits for the last MQTT messages to leave before disconnecting. */
@@ -117,9 +126,9 @@ export class Agent {
     await clearLeftovers(dataDir, log);
     const { services } = this;
     const reserve = new DiskReserve(dataDir, config.retention.reserveBytes);
-    const writes = this.writes = services.add('write guard', new WriteGuard({ log: log.child('store'), reserve, onNoSpace: () => this.retention?.nudge() }));
+    const writes = this.writes = services.add('write guard', new WriteGuard({ log: log.child('store'), reserve, onNoSpace: () => this.retention?.nudge(), maxRetryMs: WRITE_RETRY_MAX_MS }));
     // On a full disk even opening needs room (the WAL index file): the reserve gives it.
-    const store = this.store = services.add('store', writes.critical(`open ${dataDir}`, () => openStore(dataDir)));
+    const store = this.store = services.add('store', writes.critical(`open ${dataDir}`, () => openStore(dataDir, { busyTimeoutAfterOpenMs: AGENT_BUSY_TIMEOUT_MS })));
     restoreReserve(reserve, config.retention.minFreeBytes, log.child('store'));
     // The evidence signing key exists from the first start, so its fingerprint can be published
     // (`mimamori keys show`) before the first export is ever needed.

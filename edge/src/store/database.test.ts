@@ -60,6 +60,12 @@ describe('openStore: files and pragmas', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBe(1234);
   });
 
+  it('waits a different time once open when asked (the agent), the full time while opening', () => {
+    const db = track(openDatabase(tempDir(), { busyTimeoutMs: 5000, busyTimeoutAfterOpenMs: 200 }).db);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(200);
+    expect(() => openDatabase(tempDir(), { busyTimeoutAfterOpenMs: -1 })).toThrow('busyTimeoutAfterOpenMs must be a non-negative integer, got -1');
+  });
+
   it('offers synchronous=FULL for sites that must not lose commits to a power cut', () => {
     const db = track(openDatabase(tempDir(), { synchronous: 'FULL' }).db);
     expect(db.pragma('synchronous', { simple: true })).toBe(2);

@@ -19,6 +19,12 @@ const FILE_MODE = 0o600;
 export interface DatabaseOptions {
   /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * The wait once opened, when it should differ from the wait for opening and migrating: the
+   * agent waits briefly per write (it retries between turns of its event loop) but may wait the
+   * full busyTimeoutMs for its migrations at start. Default: busyTimeoutMs.
+   */
+  readonly busyTimeoutAfterOpenMs?: number;
   /** NORMAL (default) or FULL; see the module comment. */
   readonly synchronous?: 'NORMAL' | 'FULL';
   /** For tests of the migration runner; production always uses MIGRATIONS. */
@@ -73,6 +79,11 @@ export function openDatabase(dataDir: string, options: DatabaseOptions = {}): Op
     applyPragmas(db, file, options.synchronous ?? 'NORMAL');
     // migrate() names the file in its own errors (SchemaVersionError keeps its class for callers).
     const migration = migrate(db, options.migrations ?? MIGRATIONS, file);
+    const after = options.busyTimeoutAfterOpenMs;
+    if (after !== undefined) {
+      if (!Number.isSafeInteger(after) || after < 0) throw new RangeError(`busyTimeoutAfterOpenMs must be a non-negative integer, got ${after}`);
+      db.pragma(`busy_timeout = ${after}`);
+    }
     return { db, file, migration };
   } catch (error) {
     db.close();
