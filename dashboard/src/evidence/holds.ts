@@ -5,14 +5,15 @@
 import { api } from '../shared/api.js';
 import { byId, el } from '../shared/dom.js';
 import { localInputToIso, showTime, toLocalInput } from './time.js';
-import type { Desk, Hold } from './types.js';
+import type { CameraList } from '../live/types.js';
+import type { Desk, ExportStarted, Hold, HoldBody, ReleaseBody } from './types.js';
 
 /** Camera checkboxes from GET /api/cameras, or a text field where the agent lists none. */
 export async function setUpCameraChoice(): Promise<void> {
   const box = byId('hold-cameras');
   let ids: string[];
   try {
-    ids = (await api<{ cameras: { id: string }[] }>('/api/cameras')).cameras.map((c) => c.id);
+    ids = (await api<CameraList>('/api/cameras')).cameras.map((c) => c.id);
   } catch {
     ids = [];
   }
@@ -56,7 +57,7 @@ export function setUpHoldForm(desk: Desk): void {
       return;
     }
     const cameras = selectedCameras();
-    const body = {
+    const body: HoldBody = {
       caseNumber: value('hold-case').trim(), officer: value('hold-officer').trim(), station: value('hold-station').trim(), reason: value('hold-reason').trim(),
       from, to, ...(cameras.length > 0 ? { cameras } : {}), ...(expires ? { expires } : {}),
     };
@@ -87,7 +88,7 @@ function row(h: Hold, desk: Desk): HTMLTableRowElement {
   exportButton.addEventListener('click', () => {
     desk.clearError();
     exportButton.disabled = true;
-    api(`/api/holds/${encodeURIComponent(h.id)}/exports`, { method: 'POST', body: {} })
+    api<ExportStarted>(`/api/holds/${encodeURIComponent(h.id)}/exports`, { method: 'POST', body: {} })
       .then(() => desk.refreshExports())
       .catch((err: unknown) => desk.fail(err))
       .finally(() => {
@@ -103,7 +104,8 @@ function row(h: Hold, desk: Desk): HTMLTableRowElement {
       desk.clearError();
       release.disabled = true;
       const text = reason.value.trim();
-      api<Hold>(`/api/holds/${encodeURIComponent(h.id)}/release`, { body: text ? { reason: text } : {} })
+      const body: ReleaseBody = text ? { reason: text } : {};
+      api<Hold>(`/api/holds/${encodeURIComponent(h.id)}/release`, { body })
         .then(() => Promise.all([desk.refreshHolds(), desk.refreshAudit()]))
         .catch((err: unknown) => desk.fail(err))
         .finally(() => {

@@ -8,7 +8,8 @@
 import { api, ApiError } from '../shared/api.js';
 import { byId, el } from '../shared/dom.js';
 import { showTime } from './time.js';
-import type { Desk, VerifyVerdict } from './types.js';
+import type { ErrorBody } from '../../../edge/src/wire/api/error.js';
+import type { Desk, VerifyBody, VerifyVerdict } from './types.js';
 
 const KEY_TEXT: Record<VerifyVerdict['key']['source'], string> = {
   given: '指定された公開鍵 / the public key given',
@@ -75,7 +76,7 @@ async function postZip(file: File, key: string, fingerprint: string): Promise<Ve
   } catch {
     data = null;
   }
-  if (!res.ok) throw new ApiError(res.status, (data as { error?: string } | null)?.error ?? res.statusText);
+  if (!res.ok) throw new ApiError(res.status, (data as Partial<ErrorBody> | null)?.error ?? res.statusText);
   return data as VerifyVerdict;
 }
 
@@ -98,7 +99,7 @@ export function setUpVerify(desk: Desk): void {
     void (async () => {
       // Text, as saved by the export: the signature is over the manifest's exact UTF-8 bytes.
       const fingerprint = byId<HTMLInputElement>('verify-fingerprint').value.trim();
-      const body = {
+      const body: VerifyBody = {
         manifest: await manifest.text(), signature: await signature.text(), ...(key ? { publicKeyPem: await key.text() } : {}),
         ...(fingerprint ? { fingerprint } : {}),
       };

@@ -7,6 +7,7 @@
 import { el } from '../shared/dom.js';
 import { localTime } from './labels.js';
 import type { CameraInfo } from './types.js';
+import type { ErrorBody } from '../../../edge/src/wire/api/error.js';
 
 const POLL_MS = 1000;
 const WAIT_MS = 3000;
@@ -67,7 +68,7 @@ async function poll(camera: string, img: HTMLImageElement, updated: HTMLElement,
         updated.textContent = at ? localTime(at) : '';
         message.textContent = '';
       } else {
-        const body = (await res.json().catch(() => ({}))) as { error?: string };
+        const body = (await res.json().catch(() => ({}))) as Partial<ErrorBody>;
         message.textContent = body.error ?? res.statusText;
         wait = WAIT_MS;
       }

@@ -1,53 +1,17 @@
-/** Shapes of the agent's JSON that the live, zones and health screens read. */
-export type Role = 'clerk' | 'bank' | 'investigator' | 'admin';
-export type ZoneKind = 'atm' | 'emoney_rack' | 'register' | 'entrance';
-export type Point = [number, number];
+/**
+ * Shapes of the agent's JSON that the live, zones and health screens read: the API's contract
+ * (edge/src/wire/api), imported as types only, so the pages compile against what the agent sends.
+ */
+import type { ZoneDraft } from '../../../edge/src/wire/api/zones.js';
 
-export interface Zone {
-  id: string;
-  kind: ZoneKind;
-  polygon: Point[];
-  atmId?: string;
-  membership?: 'foot' | 'overlap';
-  minOverlap?: number;
-  minSeconds?: number;
-  dwellSeconds?: number;
-}
+export type { Role, Session } from '../../../edge/src/wire/api/sessions.js';
+export type { CameraInfo, CameraList } from '../../../edge/src/wire/api/cameras.js';
+export type { AckResult, ClipInfo, EventItem } from '../../../edge/src/wire/api/events.js';
+export type { AgentStatus, CameraStatus } from '../../../edge/src/wire/api/status.js';
+export type { ZonesBody, ZonesSaved } from '../../../edge/src/wire/api/zones.js';
+export type { KioskStreamMessage, StaffStreamMessage } from '../../../edge/src/wire/api/live.js';
 
-export interface CameraInfo {
-  id: string;
-  state: string;
-  width: number | null;
-  height: number | null;
-  lastFrameAt: string | null;
-  /** Whether this user may fetch its live picture. */
-  live: boolean;
-  zones: Zone[];
-}
-
-export interface CameraList {
-  cameras: CameraInfo[];
-  zonesSavable: boolean;
-}
-
-export interface EventItem {
-  id: string;
-  camera: string;
-  zone: string;
-  behaviour: 'phone_at_atm' | 'emoney_lingering';
-  severity: 'low' | 'medium' | 'high';
-  trackId: number;
-  startedAt: string;
-  endedAt: string | null;
-  dwellSeconds: number;
-  phone: 'call' | 'hand' | 'none';
-  snapshot: boolean;
-  ack: { by: string; at: string } | null;
-}
-
-export interface ClipInfo {
-  eventId: string;
-  segments: number;
-  seconds: number;
-  url: string;
-}
+/** A zone as the editor holds and sends it: the settings with defaults may be left out. */
+export type Zone = ZoneDraft;
+export type ZoneKind = Zone['kind'];
+export type Point = Zone['polygon'][number];

@@ -9,7 +9,8 @@
  */
 import '../atm/atm.css';
 import { byId } from '../shared/dom.js';
-import { connectLive, type LiveEnvelope } from '../shared/live.js';
+import { connectLive } from '../shared/live.js';
+import type { KioskStreamMessage } from '../live/types.js';
 import { KioskScreen, type Warning } from '../atm/kiosk.js';
 import { Speaker } from '../atm/speech.js';
 
@@ -51,7 +52,7 @@ function toWarning(data: unknown): Warning | null {
   };
 }
 
-function onMessage(m: LiveEnvelope): void {
+function onMessage(m: KioskStreamMessage): void {
   if (m.kind === 'state') {
     const now = typeof m.now === 'string' ? Date.parse(m.now) : Number.NaN;
     if (!Number.isNaN(now)) skewMs = now - Date.now();

@@ -8,9 +8,10 @@ import '../shared/base.css';
 import '../clerk/clerk.css';
 import { api, ApiError, type Session } from '../shared/api.js';
 import { byId, el } from '../shared/dom.js';
-import { connectLive, type LinkState, type LiveEnvelope } from '../shared/live.js';
+import { connectLive, type LinkState } from '../shared/live.js';
 import { alertTitle, isOpen, renderAlerts, toAlert, type AlertView } from '../clerk/alerts.js';
 import { Chime } from '../clerk/chime.js';
+import type { AckResult, StaffStreamMessage } from '../live/types.js';
 import { LANGS, MESSAGES, type Lang } from '../clerk/messages.js';
 
 const LANG_KEY = 'mimamori.clerk.lang';
@@ -126,15 +127,16 @@ function alertArrived(view: AlertView): void {
   announce.textContent = MESSAGES[lang].newAlert(alertTitle(view.alert, lang), view.alert.zone);
 }
 
-function onMessage(m: LiveEnvelope): void {
+function onMessage(m: StaffStreamMessage): void {
   switch (m.kind) {
     case 'state': {
       const before = new Set([...views.values()].filter(isOpen).map((v) => v.alert.eventId));
       views.clear();
-      for (const item of Array.isArray(m.clerkAlerts) ? (m.clerkAlerts as Record<string, unknown>[]) : []) {
+      // A bank's state (this page refuses banks, but the type allows one) has no clerk alerts.
+      for (const item of 'clerkAlerts' in m ? m.clerkAlerts : []) {
         const alert = toAlert(item.alert);
         if (!alert) continue;
-        const ack = item.ack as AlertView['ack'];
+        const ack = item.ack;
         views.set(alert.eventId, { alert, ack: ack && typeof ack.by === 'string' ? ack : null, ended: item.ended === true });
       }
       // Caught up after a reconnect: chime for what arrived meanwhile.
@@ -179,7 +181,7 @@ function acknowledge(eventId: string, button: HTMLButtonElement, error: HTMLElem
   button.disabled = true;
   button.textContent = m.acking;
   error.textContent = '';
-  api<{ by: string; ackedAt: string }>(`/api/events/${eventId}/ack`, { body: {} }).then(
+  api<AckResult>(`/api/events/${eventId}/ack`, { body: {} }).then(
     (ack) => {
       sending.delete(eventId);
       const view = views.get(eventId);

@@ -13,28 +13,9 @@ import { analysisFrom, stalledText, type AnalysisView, type CameraAnalysis } fro
 import { formatBytes, storageFrom } from '../health/storage.js';
 import { localTime } from '../live/labels.js';
 import { topbar } from '../live/nav.js';
+import type { AgentStatus as Status, CameraStatus } from '../live/types.js';
 
 const REFRESH_MS = 5000;
-
-interface CameraStatus {
-  id: string;
-  state: string;
-  fpsIn: number;
-  fpsOut: number;
-  dropped: number;
-  restarts: number;
-  lastFrameAt: string | null;
-  lastError: string | null;
-  recorder: { state: string; segments: number } | null;
-}
-
-interface Status {
-  site: string;
-  startedAt: string;
-  mqtt?: { url: string; embedded: boolean; connected: boolean; pending: number };
-  cameras?: CameraStatus[];
-  [key: string]: unknown;
-}
 
 const statusLine = byId('health-status');
 
@@ -150,7 +131,8 @@ function cameras(list: CameraStatus[], analysis: AnalysisView | null): void {
     el('td', {}, String(c.dropped)),
     el('td', { class: c.restarts > 0 ? 'bad' : '' }, String(c.restarts)),
     el('td', {}, c.lastFrameAt ? localTime(c.lastFrameAt) : '—'),
-    el('td', {}, c.recorder ? `${c.recorder.state}, ${c.recorder.segments}` : '—'),
+    // A recorder stopped by storage_full has no segment count to show.
+    el('td', {}, c.recorder ? ('segments' in c.recorder ? `${c.recorder.state}, ${c.recorder.segments}` : c.recorder.state) : '—'),
     analysisCell(a),
     el('td', { class: (a?.frameErrors ?? 0) > 0 || (a?.restarts ?? 0) > 0 ? 'bad' : '' }, a ? `${a.frameErrors} / ${a.restarts}` : '—'),
     el('td', {}, c.lastError ?? ''),

@@ -13,7 +13,7 @@ import { BEHAVIOUR_LABEL, localTime } from '../live/labels.js';
 import { liveTiles, type LiveTile } from '../live/live-view.js';
 import { topbar } from '../live/nav.js';
 import { Timeline } from '../live/timeline.js';
-import type { CameraList, ClipInfo, EventItem } from '../live/types.js';
+import type { AgentStatus, CameraList, ClipInfo, EventItem } from '../live/types.js';
 
 const EVENTS_REFRESH_MS = 10_000;
 const STATUS_REFRESH_MS = 15_000;
@@ -58,15 +58,14 @@ async function loadEvents(): Promise<void> {
 
 /** Camera states on the tiles, and the storage and analysis alarms, from the agent's status. */
 async function loadStatus(): Promise<void> {
-  let s: Record<string, unknown>;
+  let s: AgentStatus;
   try {
-    s = await api<Record<string, unknown>>('/api/status');
+    s = await api<AgentStatus>('/api/status');
   } catch {
     return; // the tiles say when the agent cannot be reached
   }
-  const cams = Array.isArray(s.cameras) ? (s.cameras as { id: string; state: string; lastError?: string | null }[]) : [];
   for (const tile of tiles) {
-    const c = cams.find((x) => x.id === tile.camera);
+    const c = s.cameras.find((x) => x.id === tile.camera);
     if (c) tile.setState(c.state, c.lastError ?? undefined);
   }
   const storage = storageFrom(s);

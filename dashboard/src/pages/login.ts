@@ -1,6 +1,6 @@
 /** Log in, then go to the page that sent us here, or to the role's home screen. */
 import '../shared/base.css';
-import { api, type Session } from '../shared/api.js';
+import { api, type LoginBody, type Session } from '../shared/api.js';
 import { byId } from '../shared/dom.js';
 
 const HOME: Record<Session['role'], string> = { clerk: '/clerk', bank: '/', investigator: '/evidence', admin: '/' };
@@ -17,7 +17,8 @@ byId<HTMLFormElement>('login').addEventListener('submit', (ev) => {
   error.textContent = '';
   const username = byId<HTMLInputElement>('username').value.trim();
   const password = byId<HTMLInputElement>('password').value;
-  api<Session>('/api/login', { body: { username, password } }).then(
+  const body: LoginBody = { username, password };
+  api<Session>('/api/login', { body }).then(
     (session) => location.assign(safeNext() ?? HOME[session.role]),
     (err: unknown) => {
       error.textContent = err instanceof Error ? err.message : String(err);

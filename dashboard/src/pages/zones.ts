@@ -9,8 +9,9 @@ import '../zones/zones.css';
 import { api } from '../shared/api.js';
 import { byId, el } from '../shared/dom.js';
 import { topbar } from '../live/nav.js';
-import type { CameraInfo, CameraList, Zone } from '../live/types.js';
+import type { CameraInfo, CameraList, ZonesBody, ZonesSaved } from '../live/types.js';
 import { ZonesEditor } from '../zones/editor.js';
+import type { ErrorBody } from '../../../edge/src/wire/api/error.js';
 
 const access = byId('zones-access');
 const errorBox = byId('zones-error');
@@ -59,7 +60,7 @@ async function show(id: string): Promise<void> {
 async function loadPicture(id: string): Promise<void> {
   const res = await fetch(`/api/cameras/${encodeURIComponent(id)}/live.jpg?zones=0`, { credentials: 'same-origin', cache: 'no-store' });
   if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { error?: string };
+    const body = (await res.json().catch(() => ({}))) as Partial<ErrorBody>;
     statusBox.textContent = body.error ?? res.statusText;
     return;
   }
@@ -74,7 +75,8 @@ async function save(): Promise<void> {
   errorBox.textContent = '';
   statusBox.textContent = '保存中… / Saving…';
   try {
-    const saved = await api<{ camera: string; zones: Zone[] }>(`/api/cameras/${encodeURIComponent(id)}/zones`, { method: 'PUT', body: { zones: editor.draft() } });
+    const body: ZonesBody = { zones: editor.draft() };
+    const saved = await api<ZonesSaved>(`/api/cameras/${encodeURIComponent(id)}/zones`, { method: 'PUT', body });
     const camera = cameras.find((c) => c.id === id);
     if (camera) camera.zones = saved.zones;
     statusBox.textContent = `保存しました。再起動なしで使用中です / Saved to the config file and in use now, without a restart (${saved.zones.length} zones)`;

@@ -3,6 +3,10 @@
  * browser, and the agent's `{ error }` message surfaced as the Error's message. A 401 sends the
  * user to the login page and back here afterwards.
  */
+import type { ErrorBody } from '../../../edge/src/wire/api/error.js';
+
+export type { LoginBody, Session } from '../../../edge/src/wire/api/sessions.js';
+
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
@@ -21,12 +25,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (res.status === 401 && !path.startsWith('/api/login')) {
     location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
   }
-  if (!res.ok) throw new ApiError(res.status, (data as { error?: string } | null)?.error ?? res.statusText);
+  // Not every failure is the agent's own answer (a proxy's error page has no `error`).
+  if (!res.ok) throw new ApiError(res.status, (data as Partial<ErrorBody> | null)?.error ?? res.statusText);
   return data as T;
-}
-
-export interface Session {
-  username: string;
-  role: 'clerk' | 'bank' | 'investigator' | 'admin';
-  expiresAt: string;
 }

@@ -13,18 +13,13 @@
  */
 export type LinkState = 'connecting' | 'open' | 'reconnecting' | 'stopped';
 
-/** What the agent sends: `kind` says which; `data` is the MQTT payload for live messages. */
-export interface LiveEnvelope {
-  kind: string;
-  seq?: number;
-  atmId?: string;
-  data?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
-export interface LiveOptions {
+/**
+ * What the agent sends (edge/src/wire/api/live.ts): `kind` says which; `data` is the MQTT payload
+ * for live updates. The page still reads payloads field by field: they are the MQTT contract's.
+ */
+export interface LiveOptions<M extends { kind: string }> {
   url: string;
-  onMessage(message: LiveEnvelope): void;
+  onMessage(message: M): void;
   onState(state: LinkState): void;
   /** The server refused the stream. Resolve true to retry (with backoff), false to stop. */
   onRefused(): Promise<boolean>;
@@ -39,7 +34,7 @@ export interface LiveLink {
 const MIN_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
 
-export function connectLive(options: LiveOptions): LiveLink {
+export function connectLive<M extends { kind: string }>(options: LiveOptions<M>): LiveLink {
   const silenceMs = options.silenceMs ?? 45_000;
   let source: EventSource | null = null;
   let watchdog: number | undefined;
@@ -87,9 +82,9 @@ export function connectLive(options: LiveOptions): LiveLink {
     };
     es.onmessage = (ev: MessageEvent<string>) => {
       armWatchdog();
-      let message: LiveEnvelope;
+      let message: M;
       try {
-        message = JSON.parse(ev.data) as LiveEnvelope;
+        message = JSON.parse(ev.data) as M;
       } catch {
         return; // not ours (a proxy's error page as an event?): nothing to show
       }

@@ -58,7 +58,7 @@ export class ZonesEditor {
   }
 
   /** A camera's zones as the new draft; the picture is set separately. */
-  load(camera: string, zones: Zone[], size: { width: number | null; height: number | null }): void {
+  load(camera: string, zones: readonly Zone[], size: { width: number | null; height: number | null }): void {
     this.zones = zones.map((z) => ({ ...z, polygon: z.polygon.map(([x, y]) => [x, y] as Point) }));
     this.selected = this.zones.length > 0 ? 0 : -1;
     this.width = size.width ?? 640;

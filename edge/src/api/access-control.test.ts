@@ -14,6 +14,7 @@ import { logInAs } from '../../test/api-session.js';
 import { useTempStores } from '../../test/temp-store.js';
 import { createLogger } from '../log/logger.js';
 import type { Role, Store } from '../store/store.js';
+import { API_ROUTES } from '../wire/api/index.js';
 import { buildApi } from './server.js';
 
 type Caller = 'none' | Role;
@@ -57,6 +58,7 @@ const TABLE: Record<string, Access> = {
   'GET /api/exports/:name/download': INVESTIGATORS,
   'POST /api/verify': INVESTIGATORS,
   'POST /api/verify/bundle': INVESTIGATORS,
+  'GET /api/openapi.json': 'session',
 };
 
 /** Dashboard pages and their assets (whatever dist/dashboard holds): public files, no data. */
@@ -86,6 +88,7 @@ const STATE_CHANGING = (method: string): boolean => !['GET', 'HEAD', 'OPTIONS'].
 const newStore = useTempStores('mimamori-acl-');
 
 describe('access-control matrix', () => {
+
   let app: FastifyInstance;
   let store: Store;
   const routes: Route[] = [];
@@ -170,5 +173,12 @@ describe('access-control matrix', () => {
     expect(mismatches).toEqual([]);
     expect(refusedAsExpected + acceptedAsExpected).toBe(tried);
     expect(refusedAsExpected).toBeGreaterThan(0);
+  });
+});
+
+describe('the API contract', () => {
+  it('gives each route the access this table does, so /api/openapi.json and docs/api.md tell the truth', () => {
+    const contract = Object.fromEntries(API_ROUTES.map((r) => [`${r.method} ${r.path}`, r.access]));
+    expect(contract).toEqual(TABLE);
   });
 });

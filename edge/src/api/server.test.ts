@@ -8,6 +8,9 @@ import { HttpError } from './http-error.js';
 import { hashPassword } from '../auth/password.js';
 import type { Role } from '../store/store.js';
 import type { FastifyInstance } from 'fastify';
+import { expectMatches } from '../../test/api-contract.js';
+import { eventList } from '../wire/api/events.js';
+import { agentStatus, type AgentStatus } from '../wire/api/status.js';
 
 const newStore = useTempStores('mimamori-api-');
 const T0 = Date.parse('2026-11-25T10:00:00+09:00');
@@ -22,6 +25,33 @@ function seed(store: Store): void {
 }
 
 const PASSWORD = 'correct horse battery';
+
+/** A status as agent.ts builds it: one camera recording, one paused by storage_full, a cleaner run. */
+const STATUS: AgentStatus = {
+  site: 'store-001',
+  startedAt: '2026-11-25T10:00:00.000+09:00',
+  mqtt: { url: 'mqtt://127.0.0.1:1883', embedded: true, connected: true, pending: 0 },
+  cameras: [
+    {
+      id: 'atm1', state: 'streaming', since: '2026-11-25T10:00:01.000+09:00', lastFrameAt: '2026-11-25T10:05:00.000Z', fpsIn: 15, fpsOut: 5,
+      dropped: 3, restarts: 0, lastError: null, analysedFrames: 1500, events: 2, analyseMs: 41.5, trackMs: 0.4,
+      analysis: { state: 'running', since: '2026-11-25T10:00:02.000+09:00', reason: null, frameErrors: 0, restarts: 0 },
+      recorder: { state: 'streaming', segments: 5, mode: 'copy', codec: 'h264', withoutVideo: 0 },
+    },
+    {
+      id: 'rack1', state: 'backoff', since: '2026-11-25T10:04:00.000+09:00', lastFrameAt: null, fpsIn: 0, fpsOut: 0,
+      dropped: 0, restarts: 2, lastError: 'rack1: Connection refused', analysedFrames: 0, events: 0, analyseMs: 0, trackMs: 0,
+      analysis: { state: 'running', since: '2026-11-25T10:00:02.000+09:00', reason: 'waiting for frames: camera backoff', frameErrors: 0, restarts: 0 },
+      recorder: { state: 'paused', reason: 'storage_full' },
+    },
+  ],
+  workers: { size: 1, running: 1, respawns: 0 },
+  storage: {
+    storageFull: true, since: '2026-11-25T10:03:00.000+09:00', recordingPaused: true, usedBytes: 9e9, budgetBytes: 8e9, measure: 'disk',
+    disk: { freeBytes: 1e8, reserveBytes: 64 * 1024 * 1024, writeFailures: 1 },
+    lastRun: { at: '2026-11-25T10:03:00.000+09:00', deleted: 0, bytesFreed: 0, ms: 12, complete: true },
+  },
+};
 
 /** Adds a user and logs in through the API; returns the Cookie header value. */
 async function login(app: FastifyInstance, store: Store, username: string, role: Role): Promise<string> {
@@ -38,12 +68,12 @@ describe('HTTP API', () => {
   });
 
   it('serves the agent status as JSON, never cached', async () => {
-    const app = buildApi(context(newStore(), [], () => ({ site: 'store-001', cameras: [{ id: 'atm1', state: 'streaming' }] })));
+    const app = buildApi(context(newStore(), [], () => STATUS));
     const res = await app.inject({ method: 'GET', url: '/api/status' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.json()).toEqual({ site: 'store-001', cameras: [{ id: 'atm1', state: 'streaming' }] });
+    expect(expectMatches(agentStatus, res)).toEqual(STATUS);
     await app.close();
   });
 
@@ -53,9 +83,9 @@ describe('HTTP API', () => {
     const app = buildApi(context(store));
     const cookie = await login(app, store, 'clerk1', 'clerk');
     const get = (url: string) => app.inject({ url, headers: { cookie } });
-    const all = (await get('/api/events')).json<{ camera: string; behaviour: string; trackId: number }[]>();
+    const all = expectMatches(eventList, await get('/api/events'));
     expect(all.map((e) => e.camera)).toEqual(['shop', 'atm1']);
-    const atm = (await get('/api/events?behaviour=phone_at_atm')).json<{ camera: string; trackId: number; phone: string }[]>();
+    const atm = expectMatches(eventList, await get('/api/events?behaviour=phone_at_atm'));
     expect(atm).toHaveLength(1);
     expect(atm[0]).toMatchObject({ camera: 'atm1', trackId: 3, phone: 'call', snapshot: false });
     expect((await get('/api/events?camera=shop&limit=1')).json<unknown[]>()).toHaveLength(1);

@@ -21,6 +21,7 @@ import { registerClipRoutes } from './routes/clip-routes.js';
 import { registerZoneRoutes } from './routes/zone-routes.js';
 import { registerHoldRoutes } from './routes/holds-routes.js';
 import { registerExportRoutes } from './routes/export-routes.js';
+import { registerOpenApiRoutes } from './routes/openapi-routes.js';
 
 /** What routes may use. The store is a getter: it is opened and closed by the agent, not here. */
 /**
@@ -29,7 +30,7 @@ import { registerExportRoutes } from './routes/export-routes.js';
  */
 const ROUTES: readonly RouteModule[] = [
   registerSessionRoutes, registerStatusRoutes, registerEventRoutes, registerStreamRoutes, registerAckRoutes, registerSnapshotRoutes,
-  registerCameraRoutes, registerZoneRoutes, registerClipRoutes, registerHoldRoutes, registerExportRoutes,
+  registerCameraRoutes, registerZoneRoutes, registerClipRoutes, registerHoldRoutes, registerExportRoutes, registerOpenApiRoutes,
   registerDashboardRoutes,
 ];
 

@@ -18,13 +18,10 @@ import { defaultBundleName } from './bundle-names.js';
 import { ZipBundleReader } from './bundle-zip.js';
 import { EXPORTS_DIR } from './export-staging.js';
 import { runExport } from './run-export.js';
+import { isExportName } from '../wire/api/exports.js';
 
-/** An export's file name as exports make them (defaultBundleName + .zip): one plain, visible path component. */
-export const EXPORT_NAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]*\.zip$/u;
-
-export function isExportName(name: string): boolean {
-  return name.length <= 200 && EXPORT_NAME.test(name) && !name.includes('..');
-}
+// The name rule is part of the API's contract (download URLs carry it); exports make names that pass it.
+export { EXPORT_NAME, isExportName } from '../wire/api/exports.js';
 
 /** Exports at once on the device (more would take CPU and disk from the cameras), and failures listed. */
 export const EXPORT_LIMITS = { maxRunning: 2, maxFailedKept: 50 } as const;

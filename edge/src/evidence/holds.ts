@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { formatTimestamp } from '../store/timestamps.js';
 import { StoreValidationError, type HoldRecord, type Store } from '../store/store.js';
+import type { Hold } from '../wire/api/holds.js';
 
 /** A hold request as an officer's paperwork gives it; times are ISO-8601 with a UTC offset. */
 export interface HoldRequest {
@@ -185,8 +186,8 @@ export function isHoldActive(hold: HoldRecord, at: number): boolean {
   return (hold.releasedAt === null || hold.releasedAt > at) && (hold.expiresAt === null || hold.expiresAt > at);
 }
 
-/** The documented JSON of a hold (CLI --json and the HTTP API): times as ISO-8601 with offset. */
-export function holdJson(hold: HoldRecord, at: number): Record<string, unknown> {
+/** The documented JSON of a hold (CLI --json and the HTTP API, wire/api/holds.ts): times as ISO-8601 with offset. */
+export function holdJson(hold: HoldRecord, at: number): Hold {
   const iso = (ms: number | null): string | null => (ms === null ? null : formatTimestamp(ms));
   return {
     id: hold.id,
@@ -194,11 +195,11 @@ export function holdJson(hold: HoldRecord, at: number): Record<string, unknown> 
     officer: hold.officer,
     station: hold.station,
     reason: hold.reason,
-    from: iso(hold.fromMs),
-    to: iso(hold.toMs),
+    from: formatTimestamp(hold.fromMs),
+    to: formatTimestamp(hold.toMs),
     cameras: hold.cameras,
     active: isHoldActive(hold, at),
-    createdAt: iso(hold.createdAt),
+    createdAt: formatTimestamp(hold.createdAt),
     createdBy: hold.createdBy,
     expiresAt: iso(hold.expiresAt),
     releasedAt: iso(hold.releasedAt),

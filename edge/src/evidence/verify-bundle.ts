@@ -23,6 +23,7 @@ import {
   publicKeyFingerprint, sha256Hex, type ParsedManifest,
 } from './bundle-manifest.js';
 import { ZipBundleReader } from './bundle-zip.js';
+import { normaliseFingerprint } from '../wire/api/verify.js';
 
 export type VerifyProblemKind =
   | 'bundle' | 'manifest' | 'signature' | 'key' | 'origin' | 'missing' | 'extra' | 'size' | 'sha256' | 'unreadable' | 'not-a-file' | 'duplicate';
@@ -73,11 +74,8 @@ export interface VerifyResult {
   readonly problems: readonly VerifyProblem[];
 }
 
-/** A fingerprint as people copy it: hex, any case, optionally grouped with colons or spaces; null if it is not one. */
-export function normaliseFingerprint(text: string): string | null {
-  const hex = text.replace(/[\s:]/g, '').toLowerCase();
-  return /^[0-9a-f]{64}$/.test(hex) ? hex : null;
-}
+// How people may write a fingerprint is part of the API's contract (the desk's form sends it as typed).
+export { normaliseFingerprint } from '../wire/api/verify.js';
 
 /** Problems that say nothing about whether the files changed, only about who signed them. */
 const isOriginProblem = (p: VerifyProblem): boolean => p.kind === 'origin';

@@ -1,9 +1,10 @@
 /** A stored event as it leaves the agent: `mimamori events list --json` and the API's event routes. */
 import type { EventRecord } from '../store/store.js';
 import { formatTimestamp } from '../store/timestamps.js';
+import type { EventLine } from './api/events.js';
 
-/** The documented JSON line: field names and order are part of the contract. */
-export function eventJsonLine(e: EventRecord): Record<string, unknown> {
+/** The documented JSON line: field names and order are part of the contract (wire/api/events.ts). */
+export function eventJsonLine(e: EventRecord): EventLine {
   return {
     id: e.id,
     camera: e.camera,

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../log/logger.js';
 import type { Role, Store } from '../../store/store.js';
 import { useTempStores } from '../../../test/temp-store.js';
+import { expectMatches } from '../../../test/api-contract.js';
+import { loggedOut, session } from '../../wire/api/sessions.js';
 import { buildApi } from '../server.js';
 import { requireRole } from './guard.js';
 import { hashPassword } from '../../auth/password.js';
@@ -31,14 +33,14 @@ describe('sessions and roles', () => {
     const { app, store } = await setup([['clerk1', 'clerk']]);
     const res = await loginAs(app, 'clerk1');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ username: 'clerk1', role: 'clerk' });
+    expect(expectMatches(session, res)).toMatchObject({ username: 'clerk1', role: 'clerk' });
     const setCookie = String(res.headers['set-cookie']);
     expect(setCookie).toMatch(/^mimamori_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
     const token = cookieOf(res).split('=')[1]!;
     const raw = JSON.stringify(store.users.list()) + JSON.stringify(store.users.session(token));
     expect(raw).not.toContain(token);
     const me = await app.inject({ url: '/api/session', headers: { cookie: cookieOf(res) } });
-    expect(me.json()).toMatchObject({ username: 'clerk1', role: 'clerk' });
+    expect(expectMatches(session, me)).toMatchObject({ username: 'clerk1', role: 'clerk' });
     await app.close();
   });
 
@@ -95,6 +97,7 @@ describe('sessions and roles', () => {
     const one = cookieOf(await loginAs(app, 'clerk1'));
     const out = await app.inject({ method: 'POST', url: '/api/logout', headers: { cookie: one } });
     expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
+    expect(expectMatches(loggedOut, out)).toEqual({ ok: true });
     expect((await app.inject({ url: '/api/session', headers: { cookie: one } })).statusCode).toBe(401);
     const two = cookieOf(await loginAs(app, 'clerk2'));
     store.users.disable('clerk2');

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { z } from 'zod';
+import { loginBody, type LoggedOut, type Session } from '../../wire/api/sessions.js';
+import type { SessionRecord } from '../../store/store.js';
 import { HttpError, parseRequest } from '../http-error.js';
 import type { ApiContext } from '../api-context.js';
 import { loginLimitsSchema } from '../../config/schema.js';
@@ -15,8 +16,6 @@ import { LoginThrottle } from './login-throttle.js';
 import { SESSION_COOKIE, sessionToken } from '../../auth/session-cookie.js';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000; // one shift
-
-const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
 
 // Spent on unknown users so their failed login costs the same time as a wrong password.
 const decoy = hashPassword('decoy-password-never-matches');
@@ -33,7 +32,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ApiContext): vo
   let throttled = 0;
   let throttleLoggedAt = 0;
 
-  app.post('/api/login', async (req, reply) => {
+  app.post('/api/login', async (req, reply): Promise<Session> => {
     const body = parseRequest(loginBody, req.body, 'body');
     const users = ctx.store().users;
     const refusal = throttle.begin(body.username, req.ip);
@@ -68,20 +67,24 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const session = users.createSession(found.user.id, token, SESSION_TTL_MS);
     setCookie(reply, token, Math.floor(SESSION_TTL_MS / 1000), req.protocol === 'https');
     ctx.log.info('login', { username: found.user.username, role: found.user.role, ip: req.ip });
-    return { username: session.user.username, role: session.user.role, expiresAt: new Date(session.expiresAt).toISOString() };
+    return sessionJson(session);
   });
 
-  app.post('/api/logout', (req, reply) => {
+  app.post('/api/logout', (req, reply): LoggedOut => {
     const token = sessionToken(req);
     if (token) ctx.store().users.endSession(token);
     setCookie(reply, '', 0, req.protocol === 'https');
     return { ok: true };
   });
 
-  app.get('/api/session', (req) => {
+  app.get('/api/session', (req): Session => {
     const token = sessionToken(req);
     const session = token ? ctx.store().users.session(token) : null;
     if (!session) throw new HttpError(401, 'not logged in');
-    return { username: session.user.username, role: session.user.role, expiresAt: new Date(session.expiresAt).toISOString() };
+    return sessionJson(session);
   });
+}
+
+function sessionJson(session: SessionRecord): Session {
+  return { username: session.user.username, role: session.user.role, expiresAt: new Date(session.expiresAt).toISOString() };
 }

@@ -14,8 +14,9 @@
 import type { Logger } from '../../log/logger.js';
 import type { NewOutboxMessage } from '../../store/store.js';
 import { RAW_PAYLOAD_KEY } from '../../mqtt/outbox-publisher.js';
+import type { LiveKind } from '../../wire/api/live.js';
 
-export type LiveKind = 'event' | 'atm_warning' | 'interlock' | 'clerk_alert' | 'ack' | 'signal';
+export type { LiveKind };
 
 export interface LiveMessage {
   readonly kind: LiveKind;

@@ -15,6 +15,8 @@ import type { Role, Store } from '../../store/store.js';
 import { episode } from '../../../test/event-steps.js';
 import { mountSmallFilesystem } from '../../../test/small-filesystem.js';
 import { useTempStores } from '../../../test/temp-store.js';
+import { expectMatches } from '../../../test/api-contract.js';
+import { ackResult } from '../../wire/api/events.js';
 import { DiskReserve } from '../../store/disk-reserve.js';
 import { WriteGuard } from '../../store/write-guard.js';
 import { hashPassword } from '../../auth/password.js';
@@ -82,7 +84,7 @@ describe('POST /api/events/:id/ack', () => {
     expect(onTopic(store, 'clerk/signal').map((m) => wirePayload(m.payload))).toEqual(['off', 'on']);
     const res = await app.inject({ method: 'POST', url: `/api/events/${eventId}/ack`, payload: {}, headers: { cookie: await cookie(app, 'clerk1') } });
     expect(res.statusCode).toBe(200);
-    const body = res.json<{ eventId: string; by: string; ackedAt: string; source: string }>();
+    const body = expectMatches(ackResult, res);
     expect(body).toMatchObject({ eventId, by: 'clerk1', source: 'dashboard' });
     const [recorded] = store.acks.forEvent(eventId);
     expect(recorded).toMatchObject({ eventId, by: 'clerk1', source: 'dashboard', ackedAt: Date.parse(body.ackedAt) });

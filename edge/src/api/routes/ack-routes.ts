@@ -9,7 +9,7 @@
  * event, name and time, and the ack repository stores an identical ack only once.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { ackBody, eventIdParams, type AckResult } from '../../wire/api/events.js';
 import { clerkAlertsTopic } from '../../alerts/alert-dispatcher.js';
 import { rawMessage } from '../../mqtt/outbox-publisher.js';
 import { formatTimestamp, UnknownEventError } from '../../store/store.js';
@@ -18,18 +18,10 @@ import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
 import type { ApiContext } from '../api-context.js';
 
-/** Event ids are UUIDs (v7), as the MQTT ack topic requires. */
-export const eventIdParams = z
-  .object({ id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be an event id (a lower-case UUID)') })
-  .strict();
-
-/** Nothing to send yet: the ack is who (the session) and when (now). */
-const ackBody = z.object({}).strict();
-
 export const ackTopic = (site: string, eventId: string): string => `${clerkAlertsTopic(site)}/${eventId}/ack`;
 
 export function registerAckRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.post('/api/events/:id/ack', { preHandler: requireRole(ctx, 'clerk') }, (req) => {
+  app.post('/api/events/:id/ack', { preHandler: requireRole(ctx, 'clerk') }, (req): AckResult => {
     const { id } = parseRequest(eventIdParams, req.params, 'params');
     parseRequest(ackBody, req.body, 'body');
     const live = ctx.live;

@@ -7,9 +7,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENCV_DATA, requireOpencvData } from '../../../test/fixtures.js';
 import { logInAs } from '../../../test/api-session.js';
+import { expectMatches } from '../../../test/api-contract.js';
+import { cameraList } from '../../wire/api/cameras.js';
 import { useTempStores } from '../../../test/temp-store.js';
 import { parseConfig } from '../../config/load.js';
-import type { ZoneConfig } from '../../config/schema.js';
 import { createLogger } from '../../log/logger.js';
 import type { AnalyzerPool } from '../../pipeline/analyze/analyzer-pool.js';
 import { createPerception } from '../../pipeline/analyze/perception.js';
@@ -18,6 +19,7 @@ import { STATE_COLOUR } from '../../pipeline/draw/analysis-overlay.js';
 import { buildApi } from '../server.js';
 import type { ApiContext } from '../api-context.js';
 import type { Store } from '../../store/store.js';
+import type { SourceState } from '../../wire/api/status.js';
 import { LiveJpegCache, type CameraHandle } from './camera-routes.js';
 
 const newStore = useTempStores('mimamori-cameras-');
@@ -35,7 +37,7 @@ function pipelineFor(id: string, zones: unknown[]): CameraPipeline {
 }
 
 /** The same adapter the agent hands to the API. */
-function handle(pipeline: CameraPipeline, state = 'streaming'): CameraHandle {
+function handle(pipeline: CameraPipeline, state: SourceState = 'streaming'): CameraHandle {
   return {
     id: pipeline.camera.id, state: () => state, zones: () => pipeline.zones,
     liveFrame: () => pipeline.liveFrame(), setZones: (z) => pipeline.setZones(z),
@@ -76,7 +78,7 @@ describe('GET /api/cameras', () => {
     const clerk = await logInAs(app, store, 'clerk');
     const res = await app.inject({ url: '/api/cameras', headers: { cookie: clerk } });
     expect(res.statusCode).toBe(200);
-    const body = res.json<{ cameras: { id: string; state: string; width: number | null; live: boolean; zones: ZoneConfig[] }[]; zonesSavable: boolean }>();
+    const body = expectMatches(cameraList, res);
     expect(body.zonesSavable).toBe(false);
     expect(body.cameras.map((c) => [c.id, c.state, c.width, c.live])).toEqual([
       ['rack1', 'streaming', 640, true], ['atm1', 'streaming', 640, true], ['dark', 'connecting', null, true],
@@ -84,7 +86,7 @@ describe('GET /api/cameras', () => {
     expect(body.cameras[0]!.zones).toEqual([expect.objectContaining({ id: 'cards', kind: 'emoney_rack', polygon: [[0, 0.5], [0.5, 0.5], [0.5, 1], [0, 1]], dwellSeconds: 60 })]);
 
     const investigator = await logInAs(app, store, 'investigator');
-    const forInvestigator = (await app.inject({ url: '/api/cameras', headers: { cookie: investigator } })).json<{ cameras: { live: boolean }[] }>();
+    const forInvestigator = expectMatches(cameraList, await app.inject({ url: '/api/cameras', headers: { cookie: investigator } }));
     expect(forInvestigator.cameras.map((c) => c.live)).toEqual([false, false, false]);
     await app.close();
   });
@@ -93,7 +95,7 @@ describe('GET /api/cameras', () => {
     const store = newStore();
     const app = buildApi(context(store));
     const bank = await logInAs(app, store, 'bank');
-    const body = (await app.inject({ url: '/api/cameras', headers: { cookie: bank } })).json<{ cameras: { id: string; live: boolean }[] }>();
+    const body = expectMatches(cameraList, await app.inject({ url: '/api/cameras', headers: { cookie: bank } }));
     expect(body.cameras).toEqual([expect.objectContaining({ id: 'atm1', live: true })]);
     await app.close();
   });

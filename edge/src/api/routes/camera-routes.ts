@@ -17,8 +17,9 @@
  * per camera however many screens are watching: requests in between share the last JPEG.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { ZoneConfig } from '../../config/schema.js';
+import { cameraIdParams, liveQuery, type CameraList } from '../../wire/api/cameras.js';
+import type { SourceState } from '../../wire/api/status.js';
 import type { LiveFrame } from '../../pipeline/camera-pipeline.js';
 import { renderLiveJpeg } from '../../pipeline/draw/live-overlay.js';
 import type { UserRecord } from '../../store/store.js';
@@ -29,8 +30,7 @@ import type { ApiContext } from '../api-context.js';
 /** One running camera, as the agent exposes it to the API. */
 export interface CameraHandle {
   readonly id: string;
-  /** The source's state: connecting, streaming, backoff, ended, stopped. */
-  state(): string;
+  state(): SourceState;
   zones(): readonly ZoneConfig[];
   liveFrame(): LiveFrame | null;
   /** Applies new zones to the running pipeline (from its next frame). */
@@ -44,9 +44,6 @@ export interface CameraAccess {
 }
 
 export const LIVE_MIN_INTERVAL_MS = 500;
-
-export const cameraIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a camera id') }).strict();
-const liveQuery = z.object({ zones: z.enum(['0', '1'], { message: 'must be 0 or 1' }).default('1') }).strict();
 
 /** The cameras of the running agent, or a 503 where there are none to manage (some API tests). */
 export function cameraAccess(ctx: ApiContext): CameraAccess {
@@ -111,7 +108,7 @@ export class LiveJpegCache {
 export function registerCameraRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const live = new LiveJpegCache();
 
-  app.get('/api/cameras', { preHandler: requireRole(ctx, 'clerk', 'bank', 'investigator') }, (req) => {
+  app.get('/api/cameras', { preHandler: requireRole(ctx, 'clerk', 'bank', 'investigator') }, (req): CameraList => {
     const user = currentUser(req);
     const access = cameraAccess(ctx);
     return {

@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logInAs } from '../../../test/api-session.js';
+import { expectMatches } from '../../../test/api-contract.js';
+import { errorBody } from '../../wire/api/error.js';
+import { clipInfo } from '../../wire/api/events.js';
 import { PEDESTRIAN_VIDEO, requireOpencvData } from '../../../test/fixtures.js';
 import { ffprobeJson } from '../../../test/video-clips.js';
 import { waitUntil } from '../../../test/wait-until.js';
@@ -88,7 +91,7 @@ describe('GET /api/events/:id/clip.mp4', () => {
     expect(duration).toBeLessThan(25);
 
     const info = await app.inject({ url: `/api/events/${id}/clip`, headers: { cookie: clerk } });
-    expect(info.json()).toEqual({
+    expect(expectMatches(clipInfo, info)).toEqual({
       eventId: id, camera: 'shop', from: new Date(T0 + 7000).toISOString(), to: new Date(T0 + 30_000).toISOString(),
       segments: 3, seconds: 23, url: `/api/events/${id}/clip.mp4`,
     });
@@ -110,7 +113,7 @@ describe('GET /api/events/:id/clip.mp4', () => {
     expect((await get(atm, bank)).statusCode).toBe(200);
     const refused = await get(rack, bank);
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toEqual({ error: 'banks may see clips of phone_at_atm events only' });
+    expect(expectMatches(errorBody, refused)).toEqual({ error: 'banks may see clips of phone_at_atm events only' });
     expect((await get(rack, investigator)).statusCode).toBe(200);
     expect((await get(rack)).statusCode).toBe(401);
     expect(store.audit.list({ limit: 1000 }).filter((e) => e.subject === rack).map((e) => e.actor)).toEqual(['investigator']);

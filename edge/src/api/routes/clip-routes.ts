@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { clipParams, type ClipInfo } from '../../wire/api/events.js';
 import { locateFfmpeg } from '../../ffmpeg/ffmpeg-binaries.js';
 import { lifetimeSpawnArgs } from '../../ffmpeg/child-lifetime.js';
 import { ifExistsSync } from '../../store/if-exists.js';
@@ -40,8 +40,6 @@ export const CLIP_VIEW = 'clip.view';
 export const CLIP_PAD_MS = 5000;
 const MAX_CLIPS = 3;
 const KILL_GRACE_MS = 2000;
-
-const clipParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be an event id') }).strict();
 
 /** The footage range of an event: its clip range, or its start to its end (now, while open). */
 export function clipRange(event: EventRecord, now = Date.now()): { from: number; to: number } {
@@ -112,7 +110,7 @@ export function registerClipRoutes(app: FastifyInstance, ctx: ApiContext): void 
   let running = 0;
   const roles = requireRole(ctx, 'clerk', 'bank', 'investigator');
 
-  app.get('/api/events/:id/clip', { preHandler: roles }, (req) => {
+  app.get('/api/events/:id/clip', { preHandler: roles }, (req): ClipInfo => {
     const { event, from, to, segments } = footage(ctx, req);
     const covered = segments.reduce((sum, s) => sum + Math.max(0, Math.min(to, s.endMs ?? to) - Math.max(from, s.startMs)), 0);
     return {

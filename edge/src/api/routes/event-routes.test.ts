@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { logInAs } from '../../../test/api-session.js';
 import { useTempStores } from '../../../test/temp-store.js';
+import { expectMatches } from '../../../test/api-contract.js';
+import { errorBody } from '../../wire/api/error.js';
+import { eventList } from '../../wire/api/events.js';
 import { createLogger } from '../../log/logger.js';
 import type { Store } from '../../store/store.js';
 import { buildApi } from '../server.js';
@@ -30,8 +33,7 @@ describe('GET /api/events filters', () => {
     const ids = seed(store);
     const app = buildApi({ log: createLogger('http', { level: 'error' }), site: 's', status: () => ({}), store: () => store });
     const clerk = await logInAs(app, store, 'clerk');
-    const list = async (query: string) => (await app.inject({ url: `/api/events${query}`, headers: { cookie: clerk } }))
-      .json<{ id: string; ack: { by: string; at: string } | null }[]>();
+    const list = async (query: string) => expectMatches(eventList, await app.inject({ url: `/api/events${query}`, headers: { cookie: clerk } }));
     const idsOf = async (query: string) => (await list(query)).map((e) => e.id);
 
     expect(await idsOf('?severity=high')).toEqual([ids.rackHigh, ids.atmHigh]);
@@ -44,7 +46,7 @@ describe('GET /api/events filters', () => {
     expect(all.find((e) => e.id === ids.atmMedium)!.ack).toBeNull();
 
     const bank = await logInAs(app, store, 'bank');
-    const forBank = (await app.inject({ url: '/api/events?acknowledged=false', headers: { cookie: bank } })).json<{ id: string }[]>();
+    const forBank = expectMatches(eventList, await app.inject({ url: '/api/events?acknowledged=false', headers: { cookie: bank } }));
     expect(forBank.map((e) => e.id)).toEqual([ids.atmMedium]);
     await app.close();
   });
@@ -55,7 +57,7 @@ describe('GET /api/events filters', () => {
     const admin = await logInAs(app, store, 'admin');
     const res = await app.inject({ url: '/api/events?severity=urgent&acknowledged=yes', headers: { cookie: admin } });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ error: 'query.severity: must be one of low, medium, high; query.acknowledged: must be true or false' });
+    expect(expectMatches(errorBody, res)).toEqual({ error: 'query.severity: must be one of low, medium, high; query.acknowledged: must be true or false' });
     await app.close();
   });
 });

@@ -21,7 +21,10 @@ import { createLogger } from '../../log/logger.js';
 import type { HoldRecord, Store } from '../../store/store.js';
 import type { CameraAccess } from './camera-routes.js';
 import { buildApi } from '../server.js';
-import type { ExportJson } from './export-routes.js';
+import { expectMatches } from '../../../test/api-contract.js';
+import { auditList, auditVerdict } from '../../wire/api/audit.js';
+import { exportList, exportStarted, type ExportEntry } from '../../wire/api/exports.js';
+import { verifyReport } from '../../wire/api/verify.js';
 
 const newStore = useTempStores('mimamori-export-api-');
 const T0 = new Date(2026, 2, 14, 10, 0, 0).getTime();
@@ -53,18 +56,18 @@ async function site(seconds = 6): Promise<{ store: Store; hold: HoldRecord }> {
   return { store, hold };
 }
 
-async function exportsOf(api: FastifyInstance, cookie: string): Promise<ExportJson[]> {
+async function exportsOf(api: FastifyInstance, cookie: string): Promise<ExportEntry[]> {
   const res = await api.inject({ url: '/api/exports', headers: { cookie } });
   expect(res.statusCode, res.body).toBe(200);
-  return res.json<ExportJson[]>();
+  return expectMatches(exportList, res);
 }
 
 /** Starts an export and waits (generously: a busy 2-core box) until it is no longer running. */
-async function exportHold(api: FastifyInstance, cookie: string, holdId: string): Promise<ExportJson> {
+async function exportHold(api: FastifyInstance, cookie: string, holdId: string): Promise<ExportEntry> {
   const started = await api.inject({ method: 'POST', url: `/api/holds/${holdId}/exports`, headers: { cookie } });
   expect(started.statusCode, started.body).toBe(202);
-  const { name } = started.json<{ name: string }>();
-  let found: ExportJson | undefined;
+  const { name } = expectMatches(exportStarted, started);
+  let found: ExportEntry | undefined;
   await expect.poll(async () => {
     found = (await exportsOf(api, cookie)).find((e) => e.name === name);
     return found?.status;
@@ -103,13 +106,13 @@ describe('evidence exports over HTTP', () => {
     expect(verdict.problems).toEqual([]);
     expect(verdict).toMatchObject({ verified: true, originProven: true, manifestSha256: done.manifestSha256 });
 
-    const audit = (await api.inject({ url: '/api/audit', headers: { cookie } })).json<{ action: string; actor: string; subject: string; details: Record<string, unknown> }[]>();
+    const audit = expectMatches(auditList, await api.inject({ url: '/api/audit', headers: { cookie } }));
     expect(audit.map((e) => e.action)).toEqual(['hold.create', 'export.create', 'export.download']);
     expect(audit[1]).toMatchObject({ actor: 'inv-k', subject: hold.id, details: { output: done.name, format: 'zip', manifestSha256: done.manifestSha256 } });
     expect(audit[2]).toMatchObject({
       actor: 'inv-k', subject: done.name, details: { name: done.name, holdId: hold.id, caseNumber: '2026-XYZ', manifestSha256: done.manifestSha256, bytes: done.bytes },
     });
-    expect((await api.inject({ url: '/api/audit/verify', headers: { cookie } })).json()).toMatchObject({ ok: true, entries: 3 });
+    expect(expectMatches(auditVerdict, await api.inject({ url: '/api/audit/verify', headers: { cookie } }))).toMatchObject({ ok: true, entries: 3 });
     await rm(file, { force: true });
     await api.close();
   });
@@ -223,12 +226,12 @@ describe('evidence exports over HTTP', () => {
 
     const own = await verify({ manifest, signature });
     expect(own.statusCode, own.body).toBe(200);
-    expect(own.json()).toMatchObject({
+    expect(expectMatches(verifyReport, own)).toMatchObject({
       verified: true, integrity: true, scope: 'manifest', signature: 'valid', originProven: true, filesChecked: false, problems: [],
       key: { source: 'device', fingerprint: keys.fingerprint }, deviceFingerprint: keys.fingerprint, manifestSha256: done.manifestSha256,
       manifest: { caseNumber: '2026-XYZ', holdId: hold.id, deviceId: keys.deviceId, files: expect.any(Number) as number },
     });
-    expect((await verify({ manifest, signature, publicKeyPem })).json()).toMatchObject({
+    expect(expectMatches(verifyReport, await verify({ manifest, signature, publicKeyPem }))).toMatchObject({
       verified: true, originProven: true, key: { source: 'given', fingerprint: keys.fingerprint },
     });
 
@@ -240,16 +243,16 @@ describe('evidence exports over HTTP', () => {
     const forgerFingerprint = crypto.createHash('sha256').update(forger.publicKey.export({ type: 'spki', format: 'der' })).digest();
     const forged = manifest.replace('"caseNumber": "2026-XYZ"', '"caseNumber": "2026-FORGED"');
     const forgedSig = crypto.sign(null, Buffer.from(forged, 'utf8'), forger.privateKey).toString('base64');
-    expect((await verify({ manifest: forged, signature: forgedSig, publicKeyPem: forgerPem })).json()).toMatchObject({
+    expect(expectMatches(verifyReport, await verify({ manifest: forged, signature: forgedSig, publicKeyPem: forgerPem }))).toMatchObject({
       verified: false, integrity: true, signature: 'valid', originProven: false, key: { source: 'given' }, deviceFingerprint: keys.fingerprint, problems: [],
     });
     // Told to expect this device's fingerprint, it names the mismatch.
-    expect((await verify({ manifest: forged, signature: forgedSig, publicKeyPem: forgerPem, fingerprint: keys.fingerprint })).json()).toMatchObject({
+    expect(expectMatches(verifyReport, await verify({ manifest: forged, signature: forgedSig, publicKeyPem: forgerPem, fingerprint: keys.fingerprint }))).toMatchObject({
       verified: false, integrity: true, originProven: false, problems: [{ file: 'publicKeyPem', kind: 'origin', message: expect.stringContaining(`not the ${keys.fingerprint} given`) as string }],
     });
     // A fingerprint the user supplies (colon-grouped, as people copy it) is what origin is then proven against.
     const grouped = forgerFingerprint.toString('hex').toUpperCase().match(/../g)!.join(':');
-    expect((await verify({ manifest: forged, signature: forgedSig, publicKeyPem: forgerPem, fingerprint: grouped })).json()).toMatchObject({
+    expect(expectMatches(verifyReport, await verify({ manifest: forged, signature: forgedSig, publicKeyPem: forgerPem, fingerprint: grouped }))).toMatchObject({
       verified: true, originProven: true, expectedFingerprint: forgerFingerprint.toString('hex'),
     });
     const badFingerprint = await verify({ manifest, signature, fingerprint: 'abc' });
@@ -258,13 +261,13 @@ describe('evidence exports over HTTP', () => {
 
     const tampered = await verify({ manifest: manifest.replace('"caseNumber": "2026-XYZ"', '"caseNumber": "2026-XYA"'), signature });
     expect(tampered.statusCode).toBe(200);
-    expect(tampered.json()).toMatchObject({
+    expect(expectMatches(verifyReport, tampered)).toMatchObject({
       verified: false, signature: 'invalid', originProven: false, manifest: { caseNumber: '2026-XYA' },
       problems: [{ file: 'manifest.json', kind: 'signature', message: expect.stringContaining('signature check failed') as string }],
     });
     const otherKey = (await import('node:crypto')).generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    expect((await verify({ manifest, signature, publicKeyPem: otherKey })).json()).toMatchObject({ verified: false, signature: 'invalid', key: { source: 'given' } });
-    expect((await verify({ manifest, signature, publicKeyPem: 'not a key' })).json()).toMatchObject({ verified: false, problems: [{ file: 'publicKeyPem', kind: 'key' }] });
+    expect(expectMatches(verifyReport, await verify({ manifest, signature, publicKeyPem: otherKey }))).toMatchObject({ verified: false, signature: 'invalid', key: { source: 'given' } });
+    expect(expectMatches(verifyReport, await verify({ manifest, signature, publicKeyPem: 'not a key' }))).toMatchObject({ verified: false, problems: [{ file: 'publicKeyPem', kind: 'key' }] });
     const missing = await verify({ manifest });
     expect(missing.statusCode).toBe(400);
     expect(missing.json<{ error: string }>().error).toContain('body.signature');
@@ -273,9 +276,9 @@ describe('evidence exports over HTTP', () => {
     const upload = (payload: Buffer, query = '') => api.inject({ method: 'POST', url: `/api/verify/bundle${query}`, headers: { cookie, 'content-type': 'application/zip' }, payload });
     const whole = await upload(zip);
     expect(whole.statusCode, whole.body).toBe(200);
-    expect(whole.json()).toMatchObject({ verified: true, integrity: true, scope: 'bundle', filesChecked: true, originProven: true, key: { source: 'device' }, problems: [] });
+    expect(expectMatches(verifyReport, whole)).toMatchObject({ verified: true, integrity: true, scope: 'bundle', filesChecked: true, originProven: true, key: { source: 'device' }, problems: [] });
     // The key inside the zip is this device's: origin proven by comparing fingerprints.
-    expect((await upload(zip, '?key=bundled')).json()).toMatchObject({ verified: true, originProven: true, key: { source: 'bundled', fingerprint: keys.fingerprint } });
+    expect(expectMatches(verifyReport, await upload(zip, '?key=bundled'))).toMatchObject({ verified: true, originProven: true, key: { source: 'bundled', fingerprint: keys.fingerprint } });
     // The same bundle re-signed by a forger, forger's key inside: intact, but not from this device.
     const resigned = join(bundle, 'resigned');
     execFileSync('mkdir', ['-p', resigned]);
@@ -290,19 +293,19 @@ describe('evidence exports over HTTP', () => {
     await writeFile(join(resigned, 'manifest.sig'), `${crypto.sign(null, resignedManifest, forger.privateKey).toString('base64')}\n`);
     execFileSync('zip', ['-q', '-r', '-X', join(bundle, 'resigned.zip'), '.'], { cwd: resigned });
     const resignedZip = await readFile(join(bundle, 'resigned.zip'));
-    expect((await upload(resignedZip, '?key=bundled')).json()).toMatchObject({
+    expect(expectMatches(verifyReport, await upload(resignedZip, '?key=bundled'))).toMatchObject({
       verified: false, integrity: true, originProven: false, key: { source: 'bundled' },
       problems: [{ file: 'device-public-key.pem', kind: 'origin', message: expect.stringContaining('was not signed by that device') as string }],
     });
-    expect((await upload(resignedZip)).json()).toMatchObject({ verified: false, integrity: false, signature: 'invalid', key: { source: 'device' } });
+    expect(expectMatches(verifyReport, await upload(resignedZip))).toMatchObject({ verified: false, integrity: false, signature: 'invalid', key: { source: 'device' } });
     const broken = Buffer.from(zip);
     const at = Math.floor(broken.length / 3); // inside some entry's data
     broken[at] = (broken[at] as number) ^ 0x40;
-    const bad = (await upload(broken)).json<{ verified: boolean; problems: { file: string }[] }>();
+    const bad = expectMatches(verifyReport, await upload(broken));
     expect(bad.verified).toBe(false);
     expect(bad.problems.length).toBeGreaterThan(0);
     expect(JSON.stringify(bad)).not.toContain(store.dataDir); // the temp path is never shown
-    expect((await upload(Buffer.from('not a zip'))).json()).toMatchObject({ verified: false, problems: [{ file: 'upload', kind: 'bundle' }] });
+    expect(expectMatches(verifyReport, await upload(Buffer.from('not a zip')))).toMatchObject({ verified: false, problems: [{ file: 'upload', kind: 'bundle' }] });
     expect((await upload(zip, '?key=mine')).statusCode).toBe(400);
     expect(readdirSync(join(store.dataDir, 'exports'))).toEqual([done.name]); // uploads are removed
 
@@ -311,13 +314,13 @@ describe('evidence exports over HTTP', () => {
     const freshApi = app(fresh);
     const freshCookie = await logInAs(freshApi, fresh, 'investigator');
     const noKey = await freshApi.inject({ method: 'POST', url: '/api/verify', headers: { cookie: freshCookie }, payload: { manifest, signature } });
-    expect(noKey.json()).toMatchObject({
+    expect(expectMatches(verifyReport, noKey)).toMatchObject({
       verified: false, integrity: false, originProven: false, deviceFingerprint: null, key: { source: 'none' },
       problems: [{ file: 'device key', kind: 'key', message: expect.stringContaining('this device has no signing key yet') as string }],
     });
     const noKeyZip = await freshApi.inject({ method: 'POST', url: '/api/verify/bundle', headers: { cookie: freshCookie, 'content-type': 'application/zip' }, payload: zip });
-    expect(noKeyZip.json()).toMatchObject({ verified: false, originProven: false, deviceFingerprint: null, problems: [{ file: 'device key', kind: 'key' }] });
-    expect((await freshApi.inject({ method: 'POST', url: '/api/verify/bundle?key=bundled', headers: { cookie: freshCookie, 'content-type': 'application/zip' }, payload: zip })).json())
+    expect(expectMatches(verifyReport, noKeyZip)).toMatchObject({ verified: false, originProven: false, deviceFingerprint: null, problems: [{ file: 'device key', kind: 'key' }] });
+    expect(expectMatches(verifyReport, await freshApi.inject({ method: 'POST', url: '/api/verify/bundle?key=bundled', headers: { cookie: freshCookie, 'content-type': 'application/zip' }, payload: zip })))
       .toMatchObject({ verified: false, integrity: true, originProven: false, problems: [] });
     expect(existsSync(join(fresh.dataDir, 'keys'))).toBe(false);
     await freshApi.close();

@@ -39,11 +39,13 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { loadDeviceKeys } from '../../evidence/device-keys.js';
-import { EXPORT_LIMITS, ExportRefused, ExportService, isExportName, type ExportEntry } from '../../evidence/export-service.js';
-import { normaliseFingerprint, verifyBundle } from '../../evidence/verify-bundle.js';
+import { EXPORT_LIMITS, ExportRefused, ExportService } from '../../evidence/export-service.js';
+import { verifyBundle } from '../../evidence/verify-bundle.js';
 import { bundleReport, verifyManifest } from '../../evidence/verify-manifest.js';
+import { exportNameParams, startExportBody, type ExportList, type ExportStarted } from '../../wire/api/exports.js';
+import { holdIdParams } from '../../wire/api/holds.js';
+import { MAX_MANIFEST_UPLOAD, bundleQuery, verifyBody, type VerifyReport } from '../../wire/api/verify.js';
 import { locateFfmpeg } from '../../ffmpeg/ffmpeg-binaries.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
@@ -51,46 +53,8 @@ import type { ApiContext } from '../api-context.js';
 import { knownCameraIds } from '../known-cameras.js';
 
 export const EXPORT_DOWNLOAD = 'export.download';
-/** A manifest lists every file; a day of 60 s segments on several cameras stays far below this. */
-const MAX_MANIFEST_UPLOAD = 16 * 1024 * 1024;
 /** A zip upload for verification: hours of footage, but not an unbounded write to the device's disk. */
 export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024 * 1024;
-
-const exportName = z
-  .string()
-  .refine(isExportName, 'must be an export name (letters, digits, ".", "_", "-", ending .zip, no "..")');
-const nameParams = z.object({ name: exportName }).strict();
-const holdParams = z.object({ id: z.string().regex(/^[0-9a-f-]{36}$/, 'must be a hold id (a lower-case UUID)') }).strict();
-const noBody = z.object({}).strict();
-/** Empty means not given (a form's blank field); otherwise 64 hex digits, colons and spaces allowed. */
-const fingerprintField = z
-  .string()
-  .max(200)
-  .transform((text, c) => {
-    if (text.trim() === '') return undefined;
-    const fp = normaliseFingerprint(text);
-    if (fp === null) {
-      c.addIssue({ code: 'custom', message: 'must be a key fingerprint (64 hex digits, as `mimamori keys show` prints it)' });
-      return z.NEVER;
-    }
-    return fp;
-  })
-  .optional();
-const verifyBody = z
-  .object({
-    manifest: z.string().min(1, 'must be the text of manifest.json').max(MAX_MANIFEST_UPLOAD),
-    signature: z.string().min(1, 'must be the text of manifest.sig').max(1024),
-    publicKeyPem: z.string().max(16 * 1024).optional(),
-    fingerprint: fingerprintField,
-  })
-  .strict();
-const bundleQuery = z
-  .object({ key: z.enum(['device', 'bundled'], { message: 'must be device or bundled' }).default('device'), fingerprint: fingerprintField })
-  .strict();
-
-export interface ExportJson extends ExportEntry {
-  downloadUrl: string | null;
-}
 
 const REFUSAL_STATUS = { 'no-hold': 404, 'hold-busy': 409, 'device-busy': 503 } as const;
 
@@ -128,28 +92,29 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
   });
 
   app.post('/api/holds/:id/exports', { preHandler: guard }, async (req, reply) => {
-    const { id } = parseRequest(holdParams, req.params, 'params');
-    parseRequest(noBody, req.body, 'body');
+    const { id } = parseRequest(holdIdParams, req.params, 'params');
+    parseRequest(startExportBody, req.body, 'body');
     try {
       const started = await exports().start(id, currentUser(req).username);
-      return await reply.code(202).send({
+      const answer: ExportStarted = {
         name: started.name, holdId: started.hold.id, caseNumber: started.hold.caseNumber, status: 'running',
         createdAt: new Date(started.createdAt).toISOString(), released: started.hold.releasedAt !== null,
-      });
+      };
+      return await reply.code(202).send(answer);
     } catch (err) {
       if (err instanceof ExportRefused) throw new HttpError(REFUSAL_STATUS[err.reason], err.message);
       throw err;
     }
   });
 
-  app.get('/api/exports', { preHandler: guard }, async (): Promise<ExportJson[]> => {
+  app.get('/api/exports', { preHandler: guard }, async (): Promise<ExportList> => {
     const entries = await exports().list();
     return entries.map((e) => ({ ...e, downloadUrl: e.status === 'done' ? `/api/exports/${encodeURIComponent(e.name)}/download` : null }));
   });
 
   // No automatic HEAD route: a HEAD would write an audit entry for nothing.
   app.get('/api/exports/:name/download', { preHandler: guard, exposeHeadRoute: false }, async (req, reply) => {
-    const { name } = parseRequest(nameParams, req.params, 'params');
+    const { name } = parseRequest(exportNameParams, req.params, 'params');
     const user = currentUser(req);
     const found = await exports().findBundle(name);
     if (!found) throw new HttpError(404, `no finished export ${name}`);
@@ -177,7 +142,7 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
     }
   });
 
-  app.post('/api/verify', { preHandler: guard, bodyLimit: MAX_MANIFEST_UPLOAD + 64 * 1024 }, (req) => {
+  app.post('/api/verify', { preHandler: guard, bodyLimit: MAX_MANIFEST_UPLOAD + 64 * 1024 }, (req): VerifyReport => {
     const body = parseRequest(verifyBody, req.body, 'body');
     return verifyManifest(body, loadDeviceKeys(ctx.store().dataDir));
   });
@@ -185,7 +150,7 @@ export function registerExportRoutes(app: FastifyInstance, ctx: ApiContext): voi
   // The zip parser hands the raw body stream to this one route (encapsulated), never buffering it.
   void app.register(async (scope) => {
     scope.addContentTypeParser('application/zip', (_req, payload, done) => done(null, payload));
-    scope.post('/api/verify/bundle', { preHandler: guard }, async (req) => {
+    scope.post('/api/verify/bundle', { preHandler: guard }, async (req): Promise<VerifyReport> => {
       const q = parseRequest(bundleQuery, req.query, 'query');
       if (!(req.body instanceof Object) || typeof (req.body as Readable).pipe !== 'function') {
         throw new HttpError(415, 'send the bundle zip as the body with Content-Type: application/zip');

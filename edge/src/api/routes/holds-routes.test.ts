@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../log/logger.js';
 import type { Role, Store } from '../../store/store.js';
 import { useTempStores } from '../../../test/temp-store.js';
+import { expectMatches } from '../../../test/api-contract.js';
+import { auditList, auditVerdict } from '../../wire/api/audit.js';
+import { hold as holdSchema, holdList } from '../../wire/api/holds.js';
 import { hashPassword } from '../../auth/password.js';
 import type { CameraAccess } from './camera-routes.js';
 import { buildApi } from '../server.js';
@@ -47,21 +50,21 @@ describe('holds and audit over HTTP', () => {
     const cookie = await login(api, store, 'inv', 'investigator');
     const created = await api.inject({ method: 'POST', url: '/api/holds', headers: { cookie }, payload: BODY });
     expect(created.statusCode, created.body).toBe(201);
-    const hold = created.json<{ id: string; caseNumber: string; from: string; cameras: string[]; active: boolean; createdBy: string }>();
+    const hold = expectMatches(holdSchema, created);
     expect(hold).toMatchObject({ caseNumber: '2026-XYZ', cameras: ['atm1'], active: true, createdBy: 'inv' });
     expect(Date.parse(hold.from)).toBe(Date.parse('2026-03-01T00:00:00Z'));
     await api.inject({ method: 'POST', url: '/api/holds', headers: { cookie }, payload: { ...BODY, caseNumber: 'B-2', cameras: undefined } });
 
     const list = await api.inject({ url: '/api/holds', headers: { cookie } });
-    expect(list.json<{ caseNumber: string }[]>().map((h) => h.caseNumber)).toEqual(['2026-XYZ', 'B-2']);
+    expect(expectMatches(holdList, list).map((h) => h.caseNumber)).toEqual(['2026-XYZ', 'B-2']);
 
     const released = await api.inject({ method: 'POST', url: `/api/holds/${hold.id}/release`, headers: { cookie }, payload: { reason: 'closed' } });
     expect(released.statusCode, released.body).toBe(200);
-    expect(released.json()).toMatchObject({ id: hold.id, active: false, releasedBy: 'inv', releaseReason: 'closed' });
+    expect(expectMatches(holdSchema, released)).toMatchObject({ id: hold.id, active: false, releasedBy: 'inv', releaseReason: 'closed' });
     // Retention runs at once, and after the release: the freed footage can make room.
     expect(retentionRuns).toEqual(['B-2']);
     const active = await api.inject({ url: '/api/holds?active=true', headers: { cookie } });
-    expect(active.json<{ caseNumber: string }[]>().map((h) => h.caseNumber)).toEqual(['B-2']);
+    expect(expectMatches(holdList, active).map((h) => h.caseNumber)).toEqual(['B-2']);
 
     const again = await api.inject({ method: 'POST', url: `/api/holds/${hold.id}/release`, headers: { cookie } });
     expect(again.statusCode).toBe(409);
@@ -70,12 +73,12 @@ describe('holds and audit over HTTP', () => {
     expect(unknown.statusCode).toBe(404);
 
     const audit = await api.inject({ url: '/api/audit', headers: { cookie } });
-    expect(audit.json<{ seq: number; action: string; actor: string; subject: string }[]>().map((e) => [e.seq, e.action, e.actor])).toEqual([
+    expect(expectMatches(auditList, audit).map((e) => [e.seq, e.action, e.actor])).toEqual([
       [1, 'hold.create', 'inv'], [2, 'hold.create', 'inv'], [3, 'hold.release', 'inv'],
     ]);
     expect((await api.inject({ url: '/api/audit?afterSeq=2&limit=1', headers: { cookie } })).json<{ seq: number }[]>().map((e) => e.seq)).toEqual([3]);
     const verdict = await api.inject({ url: '/api/audit/verify', headers: { cookie } });
-    expect(verdict.json()).toMatchObject({ ok: true, entries: 3 });
+    expect(expectMatches(auditVerdict, verdict)).toMatchObject({ ok: true, entries: 3 });
     await api.close();
   });
 
@@ -147,7 +150,7 @@ describe('holds and audit over HTTP', () => {
     raw.close();
     const res = await api.inject({ url: '/api/audit/verify', headers: { cookie } });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ ok: false, seq: 2, reason: 'entry 2 does not match its hash (its content was edited)' });
+    expect(expectMatches(auditVerdict, res)).toEqual({ ok: false, seq: 2, reason: 'entry 2 does not match its hash (its content was edited)' });
     await api.close();
   });
 });

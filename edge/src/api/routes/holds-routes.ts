@@ -15,7 +15,8 @@
  * logged-in user, never a name from the body. Cameras must be cameras of this agent.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { auditQuery, type AuditList, type AuditVerdict } from '../../wire/api/audit.js';
+import { holdBody, holdIdParams, holdsQuery, releaseBody, type Hold, type HoldList } from '../../wire/api/holds.js';
 import { auditJsonLine } from '../../wire/audit-json.js';
 import { HoldRequestError, createHoldService, holdJson } from '../../evidence/holds.js';
 import { HoldReleasedError, UnknownHoldError } from '../../store/store.js';
@@ -23,31 +24,6 @@ import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
 import type { ApiContext } from '../api-context.js';
 import { knownCameraIds } from '../known-cameras.js';
-
-const holdsQuery = z.object({ active: z.enum(['true', 'false'], { message: 'must be true or false' }).optional() }).strict();
-
-// Shape only here; the hold service checks content (formats, lengths, ranges) and names fields.
-const holdBody = z
-  .object({
-    caseNumber: z.string(),
-    officer: z.string(),
-    station: z.string(),
-    reason: z.string(),
-    from: z.string(),
-    to: z.string(),
-    cameras: z.array(z.string()).max(256).optional(),
-    expires: z.string().nullable().optional(),
-  })
-  .strict();
-
-const holdParams = z.object({ id: z.string().regex(/^[0-9a-f-]{36}$/, 'must be a hold id (a lower-case UUID)') }).strict();
-const releaseBody = z.object({ reason: z.string().optional() }).strict();
-
-const whole = (min: number, max: number) => {
-  const message = `must be a whole number from ${min} to ${max}`;
-  return z.coerce.number({ message }).int(message).min(min, message).max(max, message);
-};
-const auditQuery = z.object({ afterSeq: whole(0, Number.MAX_SAFE_INTEGER).default(0), limit: whole(1, 1000).default(100) }).strict();
 
 /** The hold service's refusals are the caller's mistakes: a 400 naming the body field. */
 function asHttpError(err: unknown): never {
@@ -65,7 +41,7 @@ export function registerHoldRoutes(app: FastifyInstance, ctx: ApiContext): void 
     return createHoldService(ctx.store(), { cameras, log: ctx.log });
   };
 
-  app.get('/api/holds', guard, (req) => {
+  app.get('/api/holds', guard, (req): HoldList => {
     const q = parseRequest(holdsQuery, req.query, 'query');
     const now = Date.now();
     const holds = ctx.store().holds.list(q.active === undefined ? {} : { active: q.active === 'true', at: now });
@@ -80,11 +56,12 @@ export function registerHoldRoutes(app: FastifyInstance, ctx: ApiContext): void 
     } catch (err) {
       asHttpError(err);
     }
-    return reply.code(201).send(holdJson(hold, Date.now()));
+    const created: Hold = holdJson(hold, Date.now());
+    return reply.code(201).send(created);
   });
 
-  app.post('/api/holds/:id/release', guard, (req) => {
-    const { id } = parseRequest(holdParams, req.params, 'params');
+  app.post('/api/holds/:id/release', guard, (req): Hold => {
+    const { id } = parseRequest(holdIdParams, req.params, 'params');
     const body = parseRequest(releaseBody, req.body, 'body');
     let released;
     try {
@@ -97,10 +74,10 @@ export function registerHoldRoutes(app: FastifyInstance, ctx: ApiContext): void 
     return holdJson(released, Date.now());
   });
 
-  app.get('/api/audit', guard, (req) => {
+  app.get('/api/audit', guard, (req): AuditList => {
     const q = parseRequest(auditQuery, req.query, 'query');
     return ctx.store().audit.list({ afterSeq: q.afterSeq, limit: q.limit }).map(auditJsonLine);
   });
 
-  app.get('/api/audit/verify', guard, () => ctx.store().audit.verify());
+  app.get('/api/audit/verify', guard, (): AuditVerdict => ctx.store().audit.verify());
 }

@@ -12,6 +12,8 @@ import { EventRecorder } from '../../pipeline/events/event-recorder.js';
 import type { Role } from '../../store/store.js';
 import { episode } from '../../../test/event-steps.js';
 import { useTempStores } from '../../../test/temp-store.js';
+import { expectMatches } from '../../../test/api-contract.js';
+import { errorBody } from '../../wire/api/error.js';
 import { hashPassword } from '../../auth/password.js';
 import { buildApi } from '../server.js';
 import { SNAPSHOT_VIEW } from './snapshot-routes.js';
@@ -78,7 +80,7 @@ describe('GET /api/events/:id/snapshot', () => {
     expect((await get(atm.id, 'bank')).statusCode).toBe(200);
     const refused = await get(rack.id, 'bank');
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toEqual({ error: 'banks may see snapshots of phone_at_atm events only' });
+    expect(expectMatches(errorBody, refused)).toEqual({ error: 'banks may see snapshots of phone_at_atm events only' });
     expect((await get(atm.id)).statusCode).toBe(401);
     // Refusals see nothing, so they are not views.
     expect(store.audit.list().filter((e) => e.action === SNAPSHOT_VIEW).map((e) => e.actor)).toEqual(['bank1']);

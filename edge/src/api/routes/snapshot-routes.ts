@@ -8,10 +8,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import { eventIdParams } from '../../wire/api/events.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
 import type { ApiContext } from '../api-context.js';
-import { eventIdParams } from './ack-routes.js';
 
 export const SNAPSHOT_VIEW = 'snapshot.view';
 

@@ -11,6 +11,9 @@ import { EventRecorder } from '../../pipeline/events/event-recorder.js';
 import type { Role, Store } from '../../store/store.js';
 import { episode } from '../../../test/event-steps.js';
 import { useTempStores } from '../../../test/temp-store.js';
+import { expectMatches } from '../../../test/api-contract.js';
+import { errorBody } from '../../wire/api/error.js';
+import { kioskCheck, kioskStreamMessage, staffStreamMessage } from '../../wire/api/live.js';
 import { waitUntil } from '../../../test/wait-until.js';
 import { hashPassword } from '../../auth/password.js';
 import { registerSessionRoutes } from '../auth/session-routes.js';
@@ -68,13 +71,18 @@ interface SseClient {
   close(): void;
 }
 
-/** Reads an SSE response as EventSource does: blocks split by a blank line, `data:` lines joined. */
+/**
+ * Reads an SSE response as EventSource does: blocks split by a blank line, `data:` lines joined.
+ * Every message is checked against the stream's contract; next() fails on the first that does not match.
+ */
 async function sse(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
   const controller = new AbortController();
   const res = await fetch(url, { headers, signal: controller.signal });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+  const contract = new URL(url).pathname.startsWith('/api/atm/') ? kioskStreamMessage : staffStreamMessage;
   const messages: Msg[] = [];
+  const mismatches: string[] = [];
   const ended = (async () => {
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
@@ -86,7 +94,11 @@ async function sse(url: string, headers: Record<string, string> = {}): Promise<S
         for (let i = buffer.indexOf('\n\n'); i >= 0; i = buffer.indexOf('\n\n')) {
           const data = buffer.slice(0, i).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
           buffer = buffer.slice(i + 2);
-          if (data) messages.push(JSON.parse(data) as Msg);
+          if (!data) continue;
+          const message = JSON.parse(data) as Msg;
+          const checked = contract.safeParse(message);
+          if (!checked.success) mismatches.push(`${data}: ${checked.error.message}`);
+          messages.push(message);
         }
       }
     } catch {
@@ -99,7 +111,8 @@ async function sse(url: string, headers: Record<string, string> = {}): Promise<S
     messages,
     ended,
     async next(what, match) {
-      await waitUntil(what, () => messages.some(match), 10_000);
+      await waitUntil(what, () => messages.some(match) || mismatches.length > 0, 10_000);
+      expect(mismatches, 'stream messages that do not match the contract').toEqual([]);
       return messages.find(match)!;
     },
     close: () => controller.abort(),
@@ -143,7 +156,7 @@ describe('live streams', () => {
     expect(missing.statusCode).toBe(400);
     expect(missing.json<{ error: string }>().error).toMatch(/^query\.token: required/);
     const malformed = await app.inject('/api/atm/atm1/stream?token=short');
-    expect(malformed.json()).toEqual({ error: 'query.token: must be a kiosk token' });
+    expect(expectMatches(errorBody, malformed)).toEqual({ error: 'query.token: must be a kiosk token' });
     const badAtm = await app.inject(`/api/atm/..%2Fetc/stream?token=${KIOSK_ATM1}`);
     expect(badAtm.statusCode).toBe(400);
     expect(badAtm.json<{ error: string }>().error).toMatch(/^params\.atmId/);
@@ -155,7 +168,7 @@ describe('live streams', () => {
     expect((await app.inject(`/api/atm/atm1/kiosk?token=${KIOSK_ATM2}`)).statusCode).toBe(401);
     const ok = await app.inject(`/api/atm/atm1/kiosk?token=${KIOSK_ATM1}`);
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toEqual({ atmId: 'atm1', site: SITE });
+    expect(expectMatches(kioskCheck, ok)).toEqual({ atmId: 'atm1', site: SITE });
     s.store.users.revokeKioskTokens('atm1');
     expect((await app.inject(`/api/atm/atm1/kiosk?token=${KIOSK_ATM1}`)).statusCode).toBe(401);
   });

@@ -18,8 +18,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Role } from '../../store/store.js';
+import {
+  atmParams, kioskQuery, type KioskCheck, type KioskState, type KioskStreamMessage, type StaffState, type StaffStreamMessage,
+} from '../../wire/api/live.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { sessionToken } from '../../auth/session-cookie.js';
 import { HttpError, parseRequest } from '../http-error.js';
@@ -36,11 +38,6 @@ export interface StreamRouteOptions {
 /** EventSource waits this long before reconnecting after a dropped connection. */
 const RETRY_MS = 3000;
 
-const atmParams = z.object({ atmId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an ATM id (letters, digits, "-" and "_")') }).strict();
-const kioskQuery = z
-  .object({ token: z.string({ message: 'required: the kiosk token from `mimamori users kiosk-token`' }).regex(/^[A-Za-z0-9_-]{20,100}$/, 'must be a kiosk token') })
-  .strict();
-
 const CLERK_KINDS: ReadonlySet<LiveMessage['kind']> = new Set(['event', 'clerk_alert', 'ack', 'signal']);
 
 /** Whether a role may see a live message; the same rule as the event list (banks: ATM matters only). */
@@ -56,18 +53,18 @@ export function visibleTo(role: Role, m: LiveMessage): boolean {
   }
 }
 
-/** The catch-up state a role may see. */
-export function stateFor(role: Role, s: LiveState): Record<string, unknown> {
+/** The opening message for a role: the catch-up state it may see. */
+export function stateFor(role: Role, s: LiveState, now: string): StaffState {
   const clerk = { clerkAlerts: s.clerkAlerts, signal: s.signal };
   const bank = { atmWarnings: s.atmWarnings, atmLanguages: s.atmLanguages };
-  if (role === 'clerk') return clerk;
-  if (role === 'bank') return bank;
-  return { ...clerk, ...bank };
+  if (role === 'clerk') return { kind: 'state', role, now, ...clerk };
+  if (role === 'bank') return { kind: 'state', role, now, ...bank };
+  return { kind: 'state', role, now, ...clerk, ...bank };
 }
 
 interface StreamSpec {
   readonly bus: LiveBus;
-  readonly first: Record<string, unknown>;
+  readonly first: StaffState | KioskState;
   readonly filter: (m: LiveMessage) => boolean;
   /** Re-checked at every ping; false ends the stream. */
   readonly stillAllowed: () => boolean;
@@ -122,7 +119,7 @@ export function streamRoutes(options: StreamRouteOptions = {}): RouteModule {
         send({ kind: 'ping', at: new Date().toISOString() });
       }, heartbeatMs);
       timer.unref();
-      const send = (message: Record<string, unknown>, id?: number): void => {
+      const send = (message: StaffStreamMessage | KioskStreamMessage, id?: number): void => {
         if (ended) return;
         if (res.writableLength > maxBufferedBytes) return end();
         res.write(`${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(message)}\n\n`);
@@ -152,13 +149,13 @@ export function streamRoutes(options: StreamRouteOptions = {}): RouteModule {
       const token = sessionToken(req) ?? '';
       stream(req, reply, {
         bus: live,
-        first: { kind: 'state', role: user.role, now: new Date().toISOString(), ...stateFor(user.role, live.state()) },
+        first: stateFor(user.role, live.state(), new Date().toISOString()),
         filter: (m) => visibleTo(user.role, m),
         stillAllowed: () => ctx.store().users.session(token)?.user.id === user.id,
       });
     });
 
-    app.get('/api/atm/:atmId/kiosk', (req) => ({ atmId: kioskAtm(req), site: ctx.site }));
+    app.get('/api/atm/:atmId/kiosk', (req): KioskCheck => ({ atmId: kioskAtm(req), site: ctx.site }));
 
     app.get('/api/atm/:atmId/stream', (req, reply) => {
       const atmId = kioskAtm(req);

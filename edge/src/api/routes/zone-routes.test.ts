@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logInAs } from '../../../test/api-session.js';
+import { expectMatches } from '../../../test/api-contract.js';
+import { cameraList } from '../../wire/api/cameras.js';
+import { zonesSaved } from '../../wire/api/zones.js';
 import { useTempStores } from '../../../test/temp-store.js';
 import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
@@ -78,7 +81,7 @@ describe('PUT /api/cameras/:id/zones', () => {
     const admin = await logInAs(app, store, 'admin');
     const res = await app.inject({ method: 'PUT', url: '/api/cameras/rack1/zones', headers: { cookie: admin }, payload: NEW_ZONES });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ camera: 'rack1', saved: true, zones: [{ id: 'cards', dwellSeconds: 5 }, { id: 'front', polygon: [[0.5, 0.5], [0.9123, 0.5], [0.9, 0.9]] }] });
+    expect(expectMatches(zonesSaved, res)).toMatchObject({ camera: 'rack1', saved: true, zones: [{ id: 'cards', dwellSeconds: 5 }, { id: 'front', polygon: [[0.5, 0.5], [0.9123, 0.5], [0.9, 0.9]] }] });
 
     const text = readFileSync(file, 'utf8');
     for (const comment of ['# The test store.', '# Over the card rack.', '# The rack itself.']) expect(text).toContain(comment);
@@ -90,7 +93,7 @@ describe('PUT /api/cameras/:id/zones', () => {
 
     // The running pipeline has them, and the camera list shows them.
     expect(pipeline.zones).toEqual(reloaded.cameras[0]!.zones);
-    const listed = (await app.inject({ url: '/api/cameras', headers: { cookie: admin } })).json<{ cameras: { id: string; zones: { id: string }[] }[]; zonesSavable: boolean }>();
+    const listed = expectMatches(cameraList, await app.inject({ url: '/api/cameras', headers: { cookie: admin } }));
     expect(listed.zonesSavable).toBe(true);
     expect(listed.cameras[0]!.zones.map((z) => z.id)).toEqual(['cards', 'front']);
     await app.close();

@@ -7,33 +7,17 @@
  * write would silently vanish at the next restart.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { formatIssues } from '../../config/load.js';
 import { ConfigFileError, roundZones, saveCameraZones } from '../../config/save-zones.js';
-import { zoneSchema } from '../../config/schema.js';
+import { cameraIdParams } from '../../wire/api/cameras.js';
+import { zonesBody, type ZonesSaved } from '../../wire/api/zones.js';
 import { currentUser, requireRole } from '../auth/guard.js';
 import { HttpError, parseRequest } from '../http-error.js';
 import type { ApiContext } from '../api-context.js';
-import { cameraAccess, cameraIdParams, findCamera } from './camera-routes.js';
-
-/** Bounds beyond the config schema: every zone is tested for every person on every frame. */
-const MAX_ZONES = 32;
-const MAX_POINTS = 64;
-
-const zonesBody = z
-  .object({ zones: z.array(zoneSchema).max(MAX_ZONES, `at most ${MAX_ZONES} zones per camera`) })
-  .strict()
-  .superRefine((body, ctx) => {
-    const seen = new Set<string>();
-    body.zones.forEach((zone, i) => {
-      if (seen.has(zone.id)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id "${zone.id}"` });
-      seen.add(zone.id);
-      if (zone.polygon.length > MAX_POINTS) ctx.addIssue({ code: 'custom', path: ['zones', i, 'polygon'], message: `at most ${MAX_POINTS} points` });
-    });
-  });
+import { cameraAccess, findCamera } from './camera-routes.js';
 
 export function registerZoneRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.put('/api/cameras/:id/zones', { preHandler: requireRole(ctx, 'admin') }, async (req) => {
+  app.put('/api/cameras/:id/zones', { preHandler: requireRole(ctx, 'admin') }, async (req): Promise<ZonesSaved> => {
     const { id } = parseRequest(cameraIdParams, req.params, 'params');
     const camera = findCamera(ctx, id);
     const file = cameraAccess(ctx).configFile;
