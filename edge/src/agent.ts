@@ -42,6 +42,7 @@ import { EXPORT_LIMITS, ExportService } from './evidence/export-service.js';
 import { locateFfmpeg } from './ffmpeg/ffmpeg-binaries.js';
 import { clearLeftovers, runDir } from './clear-leftovers.js';
 import { ServiceStack } from './lifecycle/service-stack.js';
+import type { AgentStatus, StorageStatus } from './wire/api/status.js';
 
 interface CameraRuntime {
   config: CameraConfig;
@@ -248,7 +249,7 @@ export class Agent {
     log.info('agent started', { site: config.site, cameras: this.cameras.length, dataDir, url: this.http.url });
   }
 
-  status(): Record<string, unknown> {
+  status(): AgentStatus {
     return {
       site: this.config.site,
       startedAt: new Date(this.startedAt).toISOString(),
@@ -286,7 +287,7 @@ export class Agent {
   }
 
   /** Retention's view for /api/status: the storage_full alarm and the last cleaner run. */
-  private storageStatus(): Record<string, unknown> | null {
+  private storageStatus(): StorageStatus | null {
     if (!this.retention) return null;
     const { storageFull: full, lastRun } = this.retention.status();
     return {

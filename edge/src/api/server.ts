@@ -23,7 +23,6 @@ import { registerHoldRoutes } from './routes/holds-routes.js';
 import { registerExportRoutes } from './routes/export-routes.js';
 import { registerOpenApiRoutes } from './routes/openapi-routes.js';
 
-/** What routes may use. The store is a getter: it is opened and closed by the agent, not here. */
 /**
  * Every route module guards its own routes with requireRole() (auth/guard.ts); only login and the
  * loopback status read are open, and the ATM kiosk routes check their own read-only token.

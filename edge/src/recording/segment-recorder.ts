@@ -10,6 +10,7 @@
  * segments are 0o600 from their first byte, and each completed one is chmod-ed to 0o600 again in
  * case the umask could not be set.
  */
+import type { RecorderStatus } from '../wire/api/status.js';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
@@ -79,7 +80,7 @@ export interface SegmentRecorderStatus {
 }
 
 /** The recorder as `GET /api/status` shows it, per camera. */
-export function recorderStatus(s: SegmentRecorderStatus): Record<string, unknown> {
+export function recorderStatus(s: SegmentRecorderStatus): RecorderStatus {
   return { state: s.state, segments: s.segments, mode: s.mode, codec: s.codec, withoutVideo: s.withoutVideo };
 }
 

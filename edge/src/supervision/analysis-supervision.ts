@@ -3,6 +3,7 @@
  * analysis_stalled alarm over all of them, and the systemd watchdog fed by that alarm. The agent
  * adds cameras, starts it after them and closes it after their sources.
  */
+import type { CameraAnalysisStatus } from '../wire/api/status.js';
 import type { SupervisorConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox } from '../mqtt/outbox.js';
@@ -56,7 +57,7 @@ export class AnalysisSupervision {
   }
 
   /** `analysis` of one camera in /api/status. */
-  cameraStatus(cameraId: string): Record<string, unknown> | null {
+  cameraStatus(cameraId: string): CameraAnalysisStatus | null {
     const a: AnalysisStatus | undefined = this.#cameras.get(cameraId)?.analysis();
     return a ? { ...a, since: new Date(a.since).toISOString() } : null;
   }

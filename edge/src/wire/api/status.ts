@@ -69,3 +69,6 @@ export const agentStatus = z.strictObject({
 });
 export type AgentStatus = z.infer<typeof agentStatus>;
 export type CameraStatus = AgentStatus['cameras'][number];
+export type CameraAnalysisStatus = NonNullable<CameraStatus['analysis']>;
+export type RecorderStatus = NonNullable<CameraStatus['recorder']>;
+export type StorageStatus = NonNullable<AgentStatus['storage']>;
