@@ -1,14 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { packageRoot } from '../../../models/src/index.js';
+import { expectGeneratedPageFresh } from '../../test/generated-doc.js';
 import { CONFIG_DOCS_PATH, renderConfigDocs } from './config-docs.js';
 
 describe('docs/configuration.md', () => {
   it('is what the schema renders today', async () => {
-    const written = await readFile(join(packageRoot(), CONFIG_DOCS_PATH), 'utf8');
-    if (written !== renderConfigDocs()) expect.fail('docs/configuration.md is stale: run npm run docs:config');
+    await expectGeneratedPageFresh(CONFIG_DOCS_PATH, renderConfigDocs(), 'docs:config');
   });
 
   it('documents each setting of the site file with its default and bounds, in the schema\'s order', () => {

@@ -1,15 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { packageRoot } from '../../../../models/src/index.js';
+import { expectGeneratedPageFresh } from '../../../test/generated-doc.js';
 import { API_DOCS_PATH, renderApiDocs } from './api-docs.js';
 import { API_ROUTES, type RouteContract } from './index.js';
 
 describe('docs/api.md', () => {
   it('is what the contract renders today', async () => {
-    const written = await readFile(join(packageRoot(), API_DOCS_PATH), 'utf8');
-    if (written !== renderApiDocs()) expect.fail('docs/api.md is stale: run npm run docs:api');
+    await expectGeneratedPageFresh(API_DOCS_PATH, renderApiDocs(), 'docs:api');
   });
 
   it('has a section for every route, grouped by tag, saying who may call it', () => {
