@@ -156,7 +156,9 @@ export const cameraSchema = z
       .object({
         fps: z.number().positive().max(30).default(5).describe('Frames analysed per second'),
         width: z.int().min(160).max(3840).default(640).describe('Analysis width in pixels; aspect kept'),
-        idleFps: z.number().positive().max(30).default(1)
+        // At least one sweep per 10 s: the sweeps are what keeps a quiet camera's stall clock
+        // (supervisor.analysisStallSeconds, 30 s by default) from running out.
+        idleFps: z.number().min(0.1).max(30).default(1)
           .describe('With motion gating: frames per second still sent to the detector while nothing moves and nobody is tracked (idle sweeps), so a person who comes in without being seen to move is found within 1/idleFps s'),
         motion: z
           .object({

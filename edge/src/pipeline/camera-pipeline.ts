@@ -52,7 +52,11 @@ export interface PipelineStats {
   frameErrors: number;
   /** The last analysis failure, for the status; null before the first. */
   lastFrameError: string | null;
-  /** Wall-clock ms of the last frame analysed (frame times run ahead of it for files): the supervisor's stall clock. */
+  /**
+   * Wall-clock ms of the last frame analysed (frame times run ahead of it for files): the
+   * supervisor's stall clock. Gated frames leave it alone, so a detector failing every frame still
+   * shows as stalled on a quiet camera; the idle sweeps keep it going there.
+   */
   analysedAtMs: number | null;
 }
 
