@@ -272,6 +272,7 @@ export class Agent {
           restarts: s.restarts,
           lastError: s.lastError,
           analysedFrames: c.pipeline.stats.frames,
+          gated: c.pipeline.stats.gated,
           events: c.pipeline.stats.events,
           analyseMs: round1(c.pipeline.stats.analyseMs),
           trackMs: round1(c.pipeline.stats.trackMs),

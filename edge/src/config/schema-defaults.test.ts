@@ -73,7 +73,10 @@ const FULL_DEFAULTS = {
 const CAMERA_DEFAULTS = {
   loop: false,
   enabled: true,
-  analysis: { fps: 5, width: 640 },
+  analysis: {
+    fps: 5, width: 640, idleFps: 1,
+    motion: { enabled: true, width: 64, pixelThreshold: 20, minArea: 0.002, resetShare: 0.5 },
+  },
   record: { enabled: true, segmentSeconds: 60 },
   stallSeconds: 10,
 };

@@ -156,6 +156,25 @@ export const cameraSchema = z
       .object({
         fps: z.number().positive().max(30).default(5).describe('Frames analysed per second'),
         width: z.int().min(160).max(3840).default(640).describe('Analysis width in pixels; aspect kept'),
+        // At least one sweep per 10 s: the sweeps are what keeps a quiet camera's stall clock
+        // (supervisor.analysisStallSeconds, 30 s by default) from running out.
+        idleFps: z.number().min(0.1).max(30).default(1)
+          .describe('With motion gating: frames per second still sent to the detector while nothing moves and nobody is tracked (idle sweeps), so a person who comes in without being seen to move is found within 1/idleFps s'),
+        motion: z
+          .object({
+            enabled: z.boolean().default(true)
+              .describe('Skip the detector on frames with no motion while nobody is tracked (counted as gated, apart from the idle sweeps); off: every frame is analysed'),
+            width: z.int().min(16).max(160).default(64).describe('Width in pixels of the greyscale copy motion is measured on'),
+            pixelThreshold: z.int().min(1).max(255).default(20)
+              .describe('Grey levels (of 255) a pixel must differ from the running background, once the whole frame\'s change of brightness and contrast is taken out, to count as changed; lighting that jumps by half this between two frames (lights switched) makes the frame the new background, analysed once'),
+            minArea: z.number().positive().max(1).default(0.002)
+              .describe('Share of the frame the largest connected patch of changed pixels must cover to be motion; smaller patches are noise and flicker'),
+            resetShare: z.number().gt(0).max(1).default(0.5)
+              .describe('A frame where more than this share of pixels changed at once (camera knocked, a blind drawn) becomes the new background: analysed once, not motion from then on'),
+          })
+          .strict()
+          .prefault({})
+          .describe('Motion gating: a cheap motion check on every frame decides whether the detector needs to see it'),
       })
       .strict()
       .prefault({})

@@ -2,7 +2,9 @@
  * The camera loop on real video: perception, tracking and behaviours together, as issue 3 asks:
  * a person standing still in a rack zone raises exactly one emoney_lingering event, people walking
  * through do not; a phone call held in an ATM zone raises phone_at_atm, the same without a phone
- * does not.
+ * does not. Motion gating on the same real footage: a static empty scene is gated apart from the
+ * idle sweeps, a person moving in is analysed from the first frame they show, a lighting step is one
+ * analysed frame, and nothing is gated while a track is live.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVAL_ROOT, hasEvalSet, OPENCV_DATA, PERSON_PHOTO, requireOpencvData, warnIfNoEvalSet } from '../../test/fixtures.js';
 import { cameraFrames, stillClip } from '../../test/media-clips.js';
+import { frozenThenMoving, lightingStep, personWalksIn, stillEmptyScene } from '../../test/motion-clips.js';
 import { cutH264Clip } from '../../test/video-clips.js';
 import { parseConfig } from '../config/load.js';
 import type { CameraConfig } from '../config/schema.js';
@@ -17,13 +20,13 @@ import { createLogger } from '../log/logger.js';
 import type { AnalyzerPool } from './analyze/analyzer-pool.js';
 import { createPerception } from './analyze/perception.js';
 import type { BehaviourEvent } from './behaviours/types.js';
-import { CameraPipeline, type CameraFrame, type EventSink } from './camera-pipeline.js';
+import { CameraPipeline, type CameraFrame, type EventSink, type FrameAnalyzerService } from './camera-pipeline.js';
 
 const START = Date.UTC(2026, 10, 25, 1, 0, 0);
 const WHOLE_FRAME: [number, number][] = [[0, 0], [1, 0], [1, 1], [0, 1]];
 
-function camera(zones: unknown[]): CameraConfig {
-  return parseConfig({ cameras: [{ id: 'cam1', source: '/dev/null', zones }] }).cameras[0]!;
+function camera(zones: unknown[], analysis: Record<string, unknown> = {}): CameraConfig {
+  return parseConfig({ cameras: [{ id: 'cam1', source: '/dev/null', zones, analysis }] }).cameras[0]!;
 }
 
 class CollectingSink implements EventSink {
@@ -159,5 +162,90 @@ describe.skipIf(!hasEvalSet)('behaviours on real phone videos from the developme
     } finally {
       await rulePool.close();
     }
+  });
+});
+
+/** One frame through the pipeline, as seen from outside it. */
+interface Step {
+  ptsMs: number;
+  /** The pipeline held a track (any state) when the frame came. */
+  trackedBefore: boolean;
+  /** The frame was sent to perception. */
+  analysed: boolean;
+  tracksAfter: number;
+}
+
+/** Runs a clip frame by frame through a pipeline whose perception is the real pool, counting the frames sent to it. */
+async function stepThrough(cam: CameraConfig, clip: string, fps: number): Promise<{ steps: Step[]; pipeline: CameraPipeline }> {
+  let calls = 0;
+  const counted: FrameAnalyzerService = { analyze: (frame) => { calls += 1; return perception.analyze(frame); } };
+  const pipeline = new CameraPipeline(cam, { perception: counted, sink: new CollectingSink(), log: createLogger('test', { level: 'error' }) });
+  const steps: Step[] = [];
+  for await (const frame of cameraFrames(clip, fps, 640, START)) {
+    const trackedBefore = (pipeline.liveFrame()?.tracks.length ?? 0) > 0;
+    const before = calls;
+    await pipeline.process(frame);
+    const live = pipeline.liveFrame()!;
+    // The live view shows the newest frame, whether it was analysed or gated.
+    expect(live.frame).toBe(frame);
+    steps.push({ ptsMs: frame.ptsMs, trackedBefore, analysed: calls > before, tracksAfter: live.tracks.length });
+  }
+  await pipeline.finish();
+  return { steps, pipeline };
+}
+
+const analysedAt = (steps: Step[]): number[] => steps.filter((s) => s.analysed).map((s) => s.ptsMs);
+
+describe('motion gating on real video', () => {
+  it('gates a static empty scene apart from one idle sweep per 1/idleFps s, and counts it', async () => {
+    const clip = stillEmptyScene(dir, 10);
+    const { steps, pipeline } = await stepThrough(camera([]), clip, 5);
+    expect(steps).toHaveLength(50);
+    expect(analysedAt(steps)).toEqual([0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000]);
+    expect(pipeline.stats).toMatchObject({ frames: 10, gated: 40, frameErrors: 0 });
+    expect(pipeline.stats.motionMs).toBeGreaterThan(0);
+
+    const faster = await stepThrough(camera([], { idleFps: 2.5 }), clip, 5);
+    expect(analysedAt(faster.steps)).toEqual(Array.from({ length: 25 }, (_, i) => i * 400));
+    expect(faster.pipeline.stats).toMatchObject({ frames: 25, gated: 25 });
+  });
+
+  it('analyses every frame with gating off', async () => {
+    const { steps, pipeline } = await stepThrough(camera([], { motion: { enabled: false } }), stillEmptyScene(dir, 4), 5);
+    expect(steps.every((s) => s.analysed)).toBe(true);
+    expect(pipeline.stats).toMatchObject({ frames: 20, gated: 0, motionMs: 0 });
+  });
+
+  it('wakes on the first frame a person moves into view, and follows them at the full rate', async () => {
+    // The person's first pixels enter at 3.0 s; the 5 fps frames show them from 3.2 s on.
+    const { steps, pipeline } = await stepThrough(camera([]), personWalksIn(dir, 3, 7), 5);
+    expect(analysedAt(steps.filter((s) => s.ptsMs <= 3000))).toEqual([0, 1000, 2000, 3000]);
+    expect(steps.find((s) => s.ptsMs === 3200)).toMatchObject({ analysed: true });
+    // Found and tracked from there on, so nothing more is gated.
+    expect(steps.some((s) => s.tracksAfter > 0)).toBe(true);
+    expect(steps.filter((s) => s.ptsMs >= 3200).every((s) => s.analysed)).toBe(true);
+    expect(pipeline.stats.gated).toBe(12);
+  });
+
+  it('never gates while a track is live, even on a frozen picture with nothing moving', async () => {
+    const { steps, pipeline } = await stepThrough(camera([]), frozenThenMoving(dir, 3, 5), 5);
+    const frozen = steps.filter((s) => s.ptsMs < 3000);
+    // The pedestrians in the frozen picture are found on the first frame and tracked throughout.
+    expect(frozen.filter((s) => s.trackedBefore).length).toBeGreaterThanOrEqual(frozen.length - 1);
+    expect(steps.filter((s) => s.trackedBefore).every((s) => s.analysed)).toBe(true);
+    expect(pipeline.stats.gated).toBe(0);
+  });
+
+  it('takes a lighting step as one analysed frame, not as motion', async () => {
+    // A contrast and brightness step at 4.3 s, too uneven for the lighting fit alone (highlights
+    // clip): the first frame showing it replaces the background and is analysed, as a scene change.
+    const { steps } = await stepThrough(camera([]), lightingStep(dir, 'contrast=1.8:brightness=0.1', 4.3, 8), 5);
+    const analysed = analysedAt(steps);
+    expect(analysed.slice(0, 5)).toEqual([0, 1000, 2000, 3000, 4000]);
+    const step = analysed[5]!;
+    expect(step).toBeGreaterThan(4000);
+    expect(step).toBeLessThan(5000);
+    // Then only the idle sweeps again, timed from that frame.
+    expect(analysed.slice(5)).toEqual([step, step + 1000, step + 2000, step + 3000]);
   });
 });

@@ -1,8 +1,15 @@
 /**
- * One camera's analysis loop: frames → perception → tracker → behaviours → events. The source owns
- * decoding and reconnects; this loop owns the per-camera state (tracks, presences) and hands every
- * event to the sink. Time comes from the frames, so a file analysed faster than real time yields
- * the same events as a live camera.
+ * One camera's analysis loop: frames → motion gate → perception → tracker → behaviours → events.
+ * The source owns decoding and reconnects; this loop owns the per-camera state (tracks, presences)
+ * and hands every event to the sink. Time comes from the frames, so a file analysed faster than
+ * real time yields the same events as a live camera.
+ *
+ * A frame the motion gate holds back (nothing moves, nobody is tracked) is not sent to the detector
+ * but still goes through the tracker and the behaviours as a frame in which nobody was detected.
+ * That is exact, not an approximation: the gate only holds frames back while the tracker holds no
+ * track at all, and then an empty detection changes nothing but the clock. Presences in their gap
+ * still end on time, and a person found by the next analysed frame starts a track one frame
+ * interval after the last frame, as without gating.
  */
 import type { CameraConfig, ZoneConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -11,8 +18,9 @@ import type { BehaviourEvent, TrackView } from './behaviours/types.js';
 import { PersonTracker } from './track/person-tracker.js';
 import type { TrackerOptions } from './track/types.js';
 import type { CameraFrame } from './source/camera-source.js';
-import type { FrameAnalysis, RgbFrame } from './types.js';
+import type { FrameAnalysis, PersonResult, RgbFrame } from './types.js';
 import { RateLimitedLog } from '../log/rate-limited-log.js';
+import { MotionGate } from './motion/motion-gate.js';
 
 export type { CameraFrame };
 
@@ -29,22 +37,31 @@ export interface EventSink {
 }
 
 export interface PipelineStats {
+  /** Frames analysed: sent to the detector, and answered. */
   frames: number;
+  /** Frames the motion gate kept from the detector (nothing moved, nobody tracked). */
+  gated: number;
   events: number;
   /** Exponential moving averages, ms. */
   analyseMs: number;
   trackMs: number;
+  /** The motion check, on every frame (0 with gating off). */
+  motionMs: number;
   lastFrameAtMs: number | null;
   /** Frames whose analysis failed (worker error or crash): skipped, the loop goes on. */
   frameErrors: number;
   /** The last analysis failure, for the status; null before the first. */
   lastFrameError: string | null;
-  /** Wall-clock ms of the last frame analysed (frame times run ahead of it for files): the supervisor's stall clock. */
+  /**
+   * Wall-clock ms of the last frame analysed (frame times run ahead of it for files): the
+   * supervisor's stall clock. Gated frames leave it alone, so a detector failing every frame still
+   * shows as stalled on a quiet camera; the idle sweeps keep it going there.
+   */
   analysedAtMs: number | null;
 }
 
 /**
- * The latest analysed frame and its tracks, for the dashboard's live view. The frame is kept by
+ * The latest frame (analysed or gated) and its tracks, for the dashboard's live view. The frame is kept by
  * reference (its pixels are not copied) and only a few fields per track are; nothing is encoded
  * per frame: a viewer encodes on request.
  */
@@ -78,8 +95,11 @@ export class CameraPipeline {
   private pendingZones: readonly ZoneConfig[] | null = null;
   private latest: LiveFrame | null = null;
   readonly stats: PipelineStats = {
-    frames: 0, events: 0, analyseMs: 0, trackMs: 0, lastFrameAtMs: null, frameErrors: 0, lastFrameError: null, analysedAtMs: null,
+    frames: 0, gated: 0, events: 0, analyseMs: 0, trackMs: 0, motionMs: 0, lastFrameAtMs: null, frameErrors: 0, lastFrameError: null, analysedAtMs: null,
   };
+  private readonly gate: MotionGate;
+  /** Tracks the tracker holds after the last frame it saw: while there are any, nothing is gated. */
+  private liveTracks = 0;
   private readonly now: () => number;
   /** A failing worker fails every frame: one line per minute, the latest with the count held back. */
   private readonly frameErrorLog: RateLimitedLog;
@@ -91,6 +111,7 @@ export class CameraPipeline {
     this.tracker = new PersonTracker(deps.tracker);
     this.engine = new BehaviourEngine({ id: camera.id, zones: camera.zones });
     this.zoneList = camera.zones;
+    this.gate = new MotionGate(camera.analysis);
     this.now = deps.now ?? Date.now;
     this.frameErrorLog = new RateLimitedLog(deps.log, { intervalMs: FRAME_ERROR_LOG_MS });
   }
@@ -110,7 +131,7 @@ export class CameraPipeline {
     this.pendingZones = zones;
   }
 
-  /** The latest analysed frame with its tracks, or null before the first one. Costs nothing. */
+  /** The latest frame with its tracks (gated frames too), or null before the first one. Costs nothing. */
   liveFrame(): LiveFrame | null {
     return this.latest;
   }
@@ -123,7 +144,15 @@ export class CameraPipeline {
 
   async process(frame: CameraFrame): Promise<void> {
     await this.rollDay(frame);
+    const tm = performance.now();
+    const verdict = this.gate.check(frame, frame.ptsMs, this.liveTracks > 0);
     const t0 = performance.now();
+    if (verdict !== 'off') this.stats.motionMs += EMA * (t0 - tm - this.stats.motionMs);
+    if (verdict === 'gated') {
+      this.stats.gated += 1;
+      for (const event of this.advance(frame, [])) await this.emit(event, frame);
+      return;
+    }
     // The pixels stay here: a snapshot may need them after the worker has analysed the frame.
     let analysis: FrameAnalysis;
     try {
@@ -135,7 +164,22 @@ export class CameraPipeline {
       return;
     }
     const t1 = performance.now();
-    const tracks = this.tracker.update(analysis.people, frame.ptsMs);
+    const events = this.advance(frame, analysis.people);
+    const t2 = performance.now();
+    this.stats.frames += 1;
+    this.stats.analyseMs += EMA * (t1 - t0 - this.stats.analyseMs);
+    this.stats.trackMs += EMA * (t2 - t1 - this.stats.trackMs);
+    this.stats.analysedAtMs = this.now();
+    for (const event of events) await this.emit(event, frame);
+  }
+
+  /**
+   * Steps the tracker and the behaviours by one frame with the people detected in it and keeps it
+   * as the live frame; returns the frame's events, for the caller to hand on.
+   */
+  private advance(frame: CameraFrame, people: readonly PersonResult[]): BehaviourEvent[] {
+    const tracks = this.tracker.update(people, frame.ptsMs);
+    this.liveTracks = tracks.length;
     const events = this.applyPendingZones(frame.atMs);
     events.push(...this.engine.evaluate({ atMs: frame.atMs, width: frame.width, height: frame.height, tracks }));
     this.latest = {
@@ -143,14 +187,9 @@ export class CameraPipeline {
       tracks: tracks.map((t) => ({ id: t.id, box: t.box, state: t.state, phone: t.phone, phoneScore: t.phoneScore })),
       zones: this.zoneList,
     };
-    const t2 = performance.now();
-    this.stats.frames += 1;
-    this.stats.analyseMs += EMA * (t1 - t0 - this.stats.analyseMs);
-    this.stats.trackMs += EMA * (t2 - t1 - this.stats.trackMs);
     this.stats.lastFrameAtMs = frame.atMs;
-    this.stats.analysedAtMs = this.now();
     this.lastAtMs = frame.atMs;
-    for (const event of events) await this.emit(event, frame);
+    return events;
   }
 
   /** Ends every open event (the camera stopped or the file ended). */
@@ -170,6 +209,7 @@ export class CameraPipeline {
     if (this.day !== null && day !== this.day) {
       await this.finish();
       this.tracker.reset();
+      this.liveTracks = 0;
       this.deps.log.info('daily track id reset', { camera: this.camera.id, day });
     }
     this.day = day;

@@ -49,7 +49,10 @@ export interface CameraSourceStatus {
   pid: number | null;
 }
 
-export type CameraSourceConfig = Pick<CameraConfig, 'id' | 'source' | 'loop' | 'analysis' | 'stallSeconds'>;
+/** Of the analysis settings the source needs only the sampling; gating is the pipeline's. */
+export type CameraSourceConfig = Pick<CameraConfig, 'id' | 'source' | 'loop' | 'stallSeconds'> & {
+  analysis: Pick<CameraConfig['analysis'], 'fps' | 'width'>;
+};
 
 export interface CameraSourceOptions {
   ffmpegPath?: string;
