@@ -3,6 +3,8 @@
  * one decodes, tracks, raises its behaviour, records segments; the bad one retries without
  * disturbing it; the HTTP status endpoint tells both; close() leaves no ffmpeg behind.
  */
+import { expectShape } from '../test/api-contract.js';
+import { agentStatus } from './wire/api/status.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -80,13 +82,14 @@ afterAll(async () => {
 
 describe('agent', () => {
   it('runs a file camera to its end, raising one event, while a broken camera retries', async () => {
-    const status = () => agent.status() as { cameras: { id: string; state: string; lastError: string | null; restarts: number; analysedFrames: number; analysis: unknown }[] };
+    const status = () => agent.status();
     await waitUntil('rack1 to stream', () => status().cameras.find((c) => c.id === 'rack1')?.state === 'streaming', 30_000);
     pidsWhileStreaming = ffmpegChildren(); // rack1's decoder and recorder, at least
     expect(pidsWhileStreaming.length).toBeGreaterThanOrEqual(2);
     await waitUntil('rack1 to end', () => status().cameras.find((c) => c.id === 'rack1')?.state === 'ended', 60_000);
     await new Promise((r) => setTimeout(r, 500));
-    const [rack, broken] = status().cameras;
+    // The very object /api/status sends, checked against its contract (wire/api/status.ts) at run time too.
+    const [rack, broken] = expectShape(agentStatus, status()).cameras;
     // 14 s at 5 fps is 70 frames; a loaded 2-core CI machine analyses fewer, and the point is that it analyses.
     expect(rack!.analysedFrames).toBeGreaterThan(20);
     expect(broken!.state).toMatch(/backoff|connecting/);

@@ -34,13 +34,13 @@ const STATUS: AgentStatus = {
   cameras: [
     {
       id: 'atm1', state: 'streaming', since: '2026-11-25T10:00:01.000+09:00', lastFrameAt: '2026-11-25T10:05:00.000Z', fpsIn: 15, fpsOut: 5,
-      dropped: 3, restarts: 0, lastError: null, analysedFrames: 1500, events: 2, analyseMs: 41.5, trackMs: 0.4,
+      dropped: 3, restarts: 0, lastError: null, analysedFrames: 1500, gated: 300, events: 2, analyseMs: 41.5, trackMs: 0.4,
       analysis: { state: 'running', since: '2026-11-25T10:00:02.000+09:00', reason: null, frameErrors: 0, restarts: 0 },
       recorder: { state: 'streaming', segments: 5, mode: 'copy', codec: 'h264', withoutVideo: 0 },
     },
     {
       id: 'rack1', state: 'backoff', since: '2026-11-25T10:04:00.000+09:00', lastFrameAt: null, fpsIn: 0, fpsOut: 0,
-      dropped: 0, restarts: 2, lastError: 'rack1: Connection refused', analysedFrames: 0, events: 0, analyseMs: 0, trackMs: 0,
+      dropped: 0, restarts: 2, lastError: 'rack1: Connection refused', analysedFrames: 0, gated: 0, events: 0, analyseMs: 0, trackMs: 0,
       analysis: { state: 'running', since: '2026-11-25T10:00:02.000+09:00', reason: 'waiting for frames: camera backoff', frameErrors: 0, restarts: 0 },
       recorder: { state: 'paused', reason: 'storage_full' },
     },

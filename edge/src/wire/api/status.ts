@@ -41,6 +41,7 @@ const cameraStatus = z.strictObject({
   restarts: count,
   lastError: z.string().nullable(),
   analysedFrames: count,
+  gated: count.describe('Frames not sent to the detector: no motion and no live track (analysis.motion)'),
   events: count,
   analyseMs: z.number(),
   trackMs: z.number(),
