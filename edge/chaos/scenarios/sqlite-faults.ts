@@ -1,8 +1,9 @@
 /**
- * Another process holds mimamori.db's write lock for 12 s, longer than any busy timeout (the running
- * agent waits 50 ms per write, then retries). What must hold: the agent runs on, events raised during the lock are stored once it
- * is released (none logged as "event not recorded"), the footage recorded meanwhile gets indexed,
- * nothing from before is lost, analysis runs throughout.
+ * Another process holds mimamori.db's write lock for 12 s, longer than any busy timeout (the
+ * running agent waits 50 ms per write, then retries between turns of its event loop). What must
+ * hold: the agent runs on, events raised during the lock are stored once it is released (none
+ * logged as "event not recorded"), the footage recorded meanwhile gets indexed, nothing from before
+ * is lost, analysis runs throughout.
  */
 import { cameraStatus } from '../harness/agent-status.js';
 import { chaosRun } from '../harness/chaos-run.js';
