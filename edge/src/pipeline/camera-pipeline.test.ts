@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVAL_ROOT, hasEvalSet, OPENCV_DATA, PERSON_PHOTO, requireOpencvData, warnIfNoEvalSet } from '../../test/fixtures.js';
+import { EVAL_ROOT, hasEvalSet, OPENCV_DATA, PEDESTRIAN_VIDEO, PERSON_PHOTO, requireOpencvData, warnIfNoEvalSet } from '../../test/fixtures.js';
 import { cameraFrames, stillClip } from '../../test/media-clips.js';
 import { frozenThenMoving, lightingStep, personWalksIn, stillEmptyScene } from '../../test/motion-clips.js';
 import { cutH264Clip } from '../../test/video-clips.js';
@@ -20,7 +20,9 @@ import { createLogger } from '../log/logger.js';
 import type { AnalyzerPool } from './analyze/analyzer-pool.js';
 import { createPerception } from './analyze/perception.js';
 import type { BehaviourEvent } from './behaviours/types.js';
-import { CameraPipeline, type CameraFrame, type EventSink, type FrameAnalyzerService } from './camera-pipeline.js';
+import { CameraPipeline, analysisRequest, type CameraFrame, type EventSink, type FrameAnalyzerService } from './camera-pipeline.js';
+import { footPoint } from './behaviours/zone-membership.js';
+import type { FrameAnalysis } from './types.js';
 
 const START = Date.UTC(2026, 10, 25, 1, 0, 0);
 const WHOLE_FRAME: [number, number][] = [[0, 0], [1, 0], [1, 1], [0, 1]];
@@ -178,7 +180,7 @@ interface Step {
 /** Runs a clip frame by frame through a pipeline whose perception is the real pool, counting the frames sent to it. */
 async function stepThrough(cam: CameraConfig, clip: string, fps: number): Promise<{ steps: Step[]; pipeline: CameraPipeline }> {
   let calls = 0;
-  const counted: FrameAnalyzerService = { analyze: (frame) => { calls += 1; return perception.analyze(frame); } };
+  const counted: FrameAnalyzerService = { analyze: (frame, request) => { calls += 1; return perception.analyze(frame, request); } };
   const pipeline = new CameraPipeline(cam, { perception: counted, sink: new CollectingSink(), log: createLogger('test', { level: 'error' }) });
   const steps: Step[] = [];
   for await (const frame of cameraFrames(clip, fps, 640, START)) {
@@ -248,4 +250,46 @@ describe('motion gating on real video', () => {
     // Then only the idle sweeps again, timed from that frame.
     expect(analysed.slice(5)).toEqual([step, step + 1000, step + 2000, step + 3000]);
   });
+});
+
+describe('pose only where a phone state is used', () => {
+  it('asks for pose near atm and emoney_rack zones only, and for everyone on a camera without zones', () => {
+    const zones = camera([
+      { id: 'atm-front', kind: 'atm', atmId: 'atm1', polygon: WHOLE_FRAME },
+      { id: 'till', kind: 'register', polygon: WHOLE_FRAME },
+      { id: 'cards', kind: 'emoney_rack', polygon: WHOLE_FRAME },
+    ]).zones;
+    expect(analysisRequest(zones).poseZones?.map((z) => z.id)).toEqual(['atm-front', 'cards']);
+    expect(analysisRequest(zones.filter((z) => z.kind === 'register'))).toEqual({ poseZones: [] });
+    expect(analysisRequest([])).toEqual({});
+  });
+
+  it('on the street video, poses the people at a corner ATM zone and tracks the rest from detections alone', async () => {
+    // The left third of the frame: vtest.avi has people walking on both sides of it.
+    const corner: [number, number][] = [[0, 0], [0.33, 0], [0.33, 1], [0, 1]];
+    const cam = camera([{ id: 'atm-front', kind: 'atm', atmId: 'atm1', polygon: corner }], { motion: { enabled: false } });
+    const analyses: FrameAnalysis[] = [];
+    const recording: FrameAnalyzerService = {
+      analyze: async (frame, request) => {
+        const a = await perception.analyze(frame, request);
+        analyses.push(a);
+        return a;
+      },
+    };
+    const pipeline = new CameraPipeline(cam, { perception: recording, sink: new CollectingSink(), log: createLogger('test', { level: 'error' }) });
+    let frames = 0;
+    for await (const frame of cameraFrames(PEDESTRIAN_VIDEO, 5, 640, START)) {
+      await pipeline.process(frame);
+      if (++frames === 15) break;
+    }
+    await pipeline.finish();
+    const people = analyses.flatMap((a) => a.people.map((p) => ({ ...p, width: a.width })));
+    // Far from the zone (foot point beyond 45% of the width): no pose; well inside it (left 25%): pose.
+    const far = people.filter((p) => p.box[0] > 0.45 * p.width);
+    const inside = people.filter((p) => footPoint(p.box)[0] < 0.25 * p.width);
+    expect(far.length).toBeGreaterThan(5);
+    expect(inside.length).toBeGreaterThan(0);
+    expect(far.every((p) => p.keypoints.length === 0)).toBe(true);
+    expect(inside.every((p) => p.keypoints.length > 0)).toBe(true);
+  }, 120_000);
 });

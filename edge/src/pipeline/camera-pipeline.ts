@@ -11,6 +11,7 @@
  * still end on time, and a person found by the next analysed frame starts a track one frame
  * interval after the last frame, as without gating.
  */
+import type { AnalyzeRequest } from './analyze/frame-analyzer.js';
 import type { CameraConfig, ZoneConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { BehaviourEngine } from './behaviours/behaviour-engine.js';
@@ -25,7 +26,19 @@ import { MotionGate } from './motion/motion-gate.js';
 export type { CameraFrame };
 
 export interface FrameAnalyzerService {
-  analyze(frame: RgbFrame): Promise<FrameAnalysis>;
+  analyze(frame: RgbFrame, request?: AnalyzeRequest): Promise<FrameAnalysis>;
+}
+
+/** Zone kinds whose behaviours use a person's phone state: pose runs only for people near them. */
+const PHONE_ZONE_KINDS: ReadonlySet<ZoneConfig['kind']> = new Set(['atm', 'emoney_rack']);
+
+/**
+ * What to ask of the analysis for these zones: a camera with zones needs pose and the phone
+ * decision only near its atm and emoney_rack zones (none at all when it has neither); a camera
+ * without zones raises no zone behaviour, and keeps pose for everyone (its live view shows phones).
+ */
+export function analysisRequest(zones: readonly ZoneConfig[]): AnalyzeRequest {
+  return zones.length === 0 ? {} : { poseZones: zones.filter((z) => PHONE_ZONE_KINDS.has(z.kind)) };
 }
 
 export interface EventSink {
@@ -103,6 +116,8 @@ export class CameraPipeline {
   private readonly now: () => number;
   /** A failing worker fails every frame: one line per minute, the latest with the count held back. */
   private readonly frameErrorLog: RateLimitedLog;
+  /** What each frame's analysis is asked for (pose near the zones that use it); follows setZones(). */
+  private request: AnalyzeRequest;
 
   constructor(
     readonly camera: CameraConfig,
@@ -111,6 +126,7 @@ export class CameraPipeline {
     this.tracker = new PersonTracker(deps.tracker);
     this.engine = new BehaviourEngine({ id: camera.id, zones: camera.zones });
     this.zoneList = camera.zones;
+    this.request = analysisRequest(camera.zones);
     this.gate = new MotionGate(camera.analysis);
     this.now = deps.now ?? Date.now;
     this.frameErrorLog = new RateLimitedLog(deps.log, { intervalMs: FRAME_ERROR_LOG_MS });
@@ -128,6 +144,7 @@ export class CameraPipeline {
    */
   setZones(zones: readonly ZoneConfig[]): void {
     this.zoneList = zones;
+    this.request = analysisRequest(zones);
     this.pendingZones = zones;
   }
 
@@ -156,7 +173,7 @@ export class CameraPipeline {
     // The pixels stay here: a snapshot may need them after the worker has analysed the frame.
     let analysis: FrameAnalysis;
     try {
-      analysis = await this.deps.perception.analyze(frame);
+      analysis = await this.deps.perception.analyze(frame, this.request);
     } catch (err) {
       // One bad frame or a crashed worker must not end the camera's analysis: the frame is
       // skipped, counted, and the next one tried (the pool respawns dead workers).

@@ -318,7 +318,7 @@ class WorkerRespawner {
 }
 
 function frameMessage(id: number, frame: RgbFrame, request: AnalyzeRequest): WorkerRequest {
-  const extra = request.hints || request.features ? { request } : {};
+  const extra = request.hints || request.features || request.poseZones ? { request } : {};
   return { type: 'analyze', id, frame: { data: frame.data, width: frame.width, height: frame.height }, ...extra };
 }
 

@@ -4,6 +4,8 @@
  * an inference process (see inference-process.ts); it is plain async code so tests can also run it
  * in-process.
  */
+import type { ZoneConfig } from '../../config/schema.js';
+import { boxShareInPolygon, footPoint, pointInPolygon, polygonInPixels } from '../behaviours/zone-membership.js';
 import type { Box, Detection, FrameAnalysis, Keypoint, PersonResult, RgbFrame, StageTimings } from '../types.js';
 import { MAX_DETECTIONS, openDetector, type Detector, type DetectorMaps, type DetectorModelOptions } from '../detect/detector.js';
 import { PERSON_LABEL, PHONE_LABEL } from '../detect/label-thresholds.js';
@@ -54,6 +56,12 @@ export interface AnalyzeRequest {
   hints?: Box[];
   /** Attach each person's phone-head feature vector. */
   features?: boolean;
+  /**
+   * Run pose and the phone decision only for people at or near these zones (the camera's `atm` and
+   * `emoney_rack` zones, where the phone state is used); others are reported from the detector
+   * alone, without keypoints. Absent: everyone (up to maxPeople).
+   */
+  poseZones?: readonly ZoneConfig[];
 }
 
 export interface FrameAnalyzer {
@@ -159,9 +167,11 @@ export async function openFrameAnalyzer(options: FrameAnalyzerOptions): Promise<
 
       const posed: PersonToDecide[] = [];
       const unposed: PersonResult[] = [];
-      for (const [i, person] of personBoxes.entries()) {
-        // People beyond the cap are still reported (they count as present) but get no pose.
-        if (i < options.maxPeople) {
+      const wantsPose = poseFilter(request.poseZones, frame.width, frame.height);
+      for (const person of personBoxes) {
+        // People beyond the cap, or away from the zones that use a phone state, are still reported
+        // (they count as present and are tracked) but get no pose.
+        if (posed.length < options.maxPeople && wantsPose(person.box)) {
           posed.push(toDecide(person.box, person.score, await estimate(person.box), phones));
         } else {
           const rule = decideByRule(measurePhoneGeometry({ box: person.box, keypoints: [] }, phones, options.phoneRule), options.phoneRule);
@@ -195,6 +205,25 @@ export async function openFrameAnalyzer(options: FrameAnalyzerOptions): Promise<
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
+  };
+}
+
+/** Share of a box's size added on each side before testing it against the pose zones. */
+const POSE_ZONE_MARGIN = 0.1;
+
+/**
+ * Which people get pose: with zones, those whose box, grown by a margin, touches one of them. The
+ * margin and the touch (rather than the zone's own foot-point or overlap rule) make sure that a
+ * person the behaviours count as in the zone, from a slightly different tracked box, has a pose.
+ */
+function poseFilter(zones: readonly ZoneConfig[] | undefined, width: number, height: number): (box: Box) => boolean {
+  if (zones === undefined) return () => true;
+  const polygons = zones.map((z) => polygonInPixels(z.polygon, width, height));
+  return (box) => {
+    const mx = (box[2] - box[0]) * POSE_ZONE_MARGIN;
+    const my = (box[3] - box[1]) * POSE_ZONE_MARGIN;
+    const grown: Box = [box[0] - mx, box[1] - my, box[2] + mx, box[3] + my];
+    return polygons.some((p) => boxShareInPolygon(grown, p) > 0 || pointInPolygon(footPoint(box), p));
   };
 }
 
