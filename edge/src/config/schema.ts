@@ -80,7 +80,7 @@ export const perceptionSchema = z
       .describe('Whether each person is on a call, handling a phone, or neither: the geometry rule\'s settings, then the learned head\'s'),
     closeUpFallback: z.boolean().default(true)
       .describe('When the detector finds nobody, look for one person filling the frame by pose alone (customers close to an ATM camera)'),
-    maxPeople: z.int().min(1).max(50).default(6).describe('Pose is run on at most this many people per frame, largest first'),
+    maxPeople: z.int().min(1).max(50).default(6).describe('Pose is run on at most this many people per frame, largest first; on a camera with zones only people near its atm and emoney_rack zones count (the others get no pose)'),
     threads: z.int().min(1).max(64).default(1).describe('onnxruntime intra-op threads per inference process'),
     workers: z.int().min(1).max(16).default(1).describe('Inference processes, each with its own onnxruntime sessions'),
     workerRespawn: respawnSchema('A crashed inference worker')
